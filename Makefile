@@ -1,0 +1,51 @@
+# QueueTicket: `make up` starts everything; `make test` runs every check and test.
+SHELL := /bin/bash
+NODE_ENV_SH := . scripts/node.sh
+export HTTP_PORT ?= 8080
+
+.PHONY: up down status deps services kafka migrate test check lint typecheck boundaries unit bench chaos
+
+up: deps services kafka migrate ## install, start PostgreSQL/Redis/Kafka, migrate, start all roles
+	@bash scripts/app.sh start
+
+down: ## stop what `make up` started (app, Kafka); machine services are left alone
+	@bash scripts/app.sh stop
+	@bash scripts/kafka/down.sh
+
+status:
+	@bash scripts/app.sh status
+	@if [ -f .run/kafka.pid ] && kill -0 $$(cat .run/kafka.pid) 2>/dev/null; then echo "kafka: running (pid $$(cat .run/kafka.pid)), logs in .run/logs/kafka"; \
+	  elif (exec 3<>/dev/tcp/127.0.0.1/9092) 2>/dev/null; then echo "kafka: a broker not started by us answers on 9092"; else echo "kafka: not running"; fi
+	@(exec 3<>/dev/tcp/127.0.0.1/5432) 2>/dev/null && echo "postgres: answering" || echo "postgres: not answering"
+	@(exec 3<>/dev/tcp/127.0.0.1/6379) 2>/dev/null && echo "redis: answering" || echo "redis: not answering"
+
+deps: node_modules/.installed
+
+node_modules/.installed: package.json package-lock.json
+	@$(NODE_ENV_SH) && echo "deps: node $$(node -v)" && npm ci --no-audit --no-fund
+	@touch $@
+
+services:
+	@bash scripts/services.sh
+
+kafka:
+	@bash scripts/kafka/up.sh
+
+migrate: deps
+	@$(NODE_ENV_SH) && node src/cli/migrate.ts --topics
+
+lint: deps
+	@$(NODE_ENV_SH) && npx biome check .
+
+typecheck: deps
+	@$(NODE_ENV_SH) && npx tsc --noEmit -p tsconfig.json
+
+boundaries: deps
+	@$(NODE_ENV_SH) && npx depcruise src --config .dependency-cruiser.cjs
+
+check: lint typecheck boundaries
+
+unit: deps services kafka
+	@$(NODE_ENV_SH) && npx vitest run
+
+test: deps services kafka check unit ## every check, then the whole suite on real PostgreSQL, Redis and Kafka

@@ -1,0 +1,37 @@
+import { loadConfig } from './platform/config.ts';
+import { createLogger } from './platform/logger.ts';
+import { createRuntime } from './platform/runtime.ts';
+import { startApi } from './roles/api.ts';
+import { createModules } from './roles/modules.ts';
+
+const config = loadConfig();
+const logger = createLogger(config.LOG_LEVEL);
+const rt = createRuntime(config, logger);
+const modules = createModules(rt);
+
+async function start(): Promise<void> {
+  logger.info({ roles: [...rt.roles] }, 'starting QueueTicket');
+  if (rt.roles.has('api')) {
+    await modules.identity.bootstrapAdmin();
+    await startApi(rt, modules);
+  }
+  logger.info(
+    { url: `http://${config.HTTP_HOST}:${config.HTTP_PORT}`, roles: [...rt.roles] },
+    'QueueTicket started',
+  );
+}
+
+// Ordered shutdown: stop accepting HTTP first, then background roles, then pools (see Runtime.shutdown).
+for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+  process.once(signal, () => {
+    logger.info({ signal }, 'shutting down');
+    const force = setTimeout(() => process.exit(1), 15_000);
+    force.unref();
+    void rt.shutdown().then(() => process.exit(0));
+  });
+}
+
+start().catch((err: unknown) => {
+  logger.fatal({ err }, 'start-up failed');
+  void rt.shutdown().finally(() => process.exit(1));
+});

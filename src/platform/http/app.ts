@@ -1,0 +1,173 @@
+import { randomUUID } from 'node:crypto';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import Fastify, {
+  type FastifyError,
+  type FastifyInstance,
+  type FastifyReply,
+  type FastifyRequest,
+} from 'fastify';
+import type { Config } from '../config.ts';
+import { AppError, Errors, isAppError } from '../errors.ts';
+import type { Logger } from '../logger.ts';
+import type { Metrics } from '../metrics.ts';
+import type { Principal, Role, TokenService } from '../tokens.ts';
+import { problemFrom, sendProblem } from './problem.ts';
+import type { RateLimiter } from './rate-limit.ts';
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** `public` routes need no token; everything else does (the safe default). */
+    auth?: 'public' | 'required';
+    roles?: readonly Role[];
+    /** SSE routes may take `?access_token=` because EventSource cannot set headers. */
+    tokenInQuery?: boolean;
+    /** Exempt from the per-IP limit (health and metrics). */
+    skipIpLimit?: boolean;
+  }
+  interface FastifyRequest {
+    principal: Principal | null;
+  }
+}
+
+export type HttpApp = FastifyInstance<
+  import('node:http').Server,
+  import('node:http').IncomingMessage,
+  import('node:http').ServerResponse,
+  Logger,
+  TypeBoxTypeProvider
+>;
+
+export interface HttpDeps {
+  config: Config;
+  logger: Logger;
+  metrics: Metrics;
+  tokens: TokenService;
+  rateLimiter: RateLimiter;
+}
+
+/** The principal of an authenticated route; the onRequest hook guarantees it exists there. */
+export function principalOf(request: FastifyRequest): Principal {
+  if (request.principal === null) throw Errors.unauthenticated();
+  return request.principal;
+}
+
+export function createHttpApp(deps: HttpDeps): HttpApp {
+  const { config, logger, metrics, tokens, rateLimiter } = deps;
+  const app = Fastify({
+    loggerInstance: logger,
+    disableRequestLogging: true,
+    bodyLimit: config.BODY_LIMIT_BYTES,
+    requestIdHeader: 'x-request-id',
+    genReqId: () => randomUUID(),
+    trustProxy: false,
+    return503OnClosing: true,
+    ajv: { customOptions: { coerceTypes: 'array', removeAdditional: false, allErrors: false } },
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  app.decorateRequest('principal', null);
+  // JSON only: a text/plain body is refused with 415 instead of reaching schema validation as a string.
+  app.removeContentTypeParser('text/plain');
+
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+    const routeConfig = request.routeOptions.config;
+    if (!routeConfig.skipIpLimit) {
+      await rateLimiter.hit(
+        { name: 'ip', limit: config.RATE_LIMIT_IP_PER_SECOND, windowMs: 1000 },
+        request.ip,
+      );
+    }
+    const token = bearerToken(request, routeConfig.tokenInQuery === true);
+    if (token !== null) request.principal = await tokens.verifyAccess(token);
+    if (routeConfig.auth === 'public' || request.is404) return;
+    if (request.principal === null) {
+      throw token === null
+        ? Errors.unauthenticated()
+        : Errors.unauthenticated('the access token is invalid or expired');
+    }
+    const roles = routeConfig.roles;
+    if (roles !== undefined && !roles.includes(request.principal.role)) {
+      throw Errors.forbidden(`this action needs one of the roles ${roles.join(', ')}`);
+    }
+  });
+
+  app.addHook('onResponse', async (request, reply) => {
+    const labels = {
+      method: request.method,
+      route: request.routeOptions.url ?? 'unmatched',
+      status_code: String(reply.statusCode),
+    };
+    metrics.httpDuration.observe(labels, reply.elapsedTime / 1000);
+    metrics.httpRequests.inc(labels);
+    if (reply.statusCode >= 500)
+      request.log.error({ http: { response: { status_code: reply.statusCode } } }, 'server error');
+  });
+
+  app.setErrorHandler((error: FastifyError | AppError, request, reply) => {
+    if (isAppError(error)) return sendProblem(reply, error);
+    const mapped = fromFrameworkError(error);
+    if (mapped !== null) return sendProblem(reply, mapped);
+    request.log.error({ err: error }, 'unhandled error');
+    return sendProblem(
+      reply,
+      new AppError('internal', 'INTERNAL', 'an unexpected error occurred; it was logged'),
+    );
+  });
+
+  app.setNotFoundHandler((request, reply) =>
+    sendProblem(
+      reply,
+      new AppError('not_found', 'NOT_FOUND', `no route ${request.method} ${request.url.split('?')[0]}`),
+    ),
+  );
+
+  return app;
+}
+
+function bearerToken(request: FastifyRequest, allowQuery: boolean): string | null {
+  const header = request.headers.authorization;
+  if (typeof header === 'string' && header.startsWith('Bearer ')) return header.slice(7).trim() || null;
+  if (allowQuery) {
+    const query = request.query as Record<string, unknown> | undefined;
+    const fromQuery = query?.access_token;
+    if (typeof fromQuery === 'string' && fromQuery !== '') return fromQuery;
+  }
+  return null;
+}
+
+/** Framework errors (validation, body parsing, limits) become 4xx problems, never 500. */
+function fromFrameworkError(error: FastifyError): AppError | null {
+  if (error.validation !== undefined && error.validation.length > 0) {
+    const first = error.validation[0];
+    const context = error.validationContext ?? 'body';
+    const path = first?.instancePath ? first.instancePath.slice(1).replaceAll('/', '.') : '';
+    const missing = (first?.params as { missingProperty?: string } | undefined)?.missingProperty;
+    const field = [context, path, missing].filter(Boolean).join('.');
+    return Errors.validation(field, `${field} ${first?.message ?? 'is invalid'}`);
+  }
+  switch (error.code) {
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return new AppError('payload_too_large', 'PAYLOAD_TOO_LARGE', 'the request body is too large');
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return new AppError('unsupported_media_type', 'UNSUPPORTED_MEDIA_TYPE', 'send application/json');
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+      return Errors.validation('body', 'the JSON body is empty');
+    case 'FST_ERR_CTP_INVALID_JSON_BODY':
+      return Errors.validation('body', 'the body is not valid JSON');
+    default:
+      break;
+  }
+  if (error instanceof SyntaxError) return Errors.validation('body', 'the body is not valid JSON');
+  const status = error.statusCode ?? 500;
+  if (status >= 400 && status < 500) {
+    return new AppError(
+      status === 404 ? 'not_found' : 'validation',
+      error.code ?? 'BAD_REQUEST',
+      error.message,
+    );
+  }
+  return null;
+}
+
+export type { FastifyReply, FastifyRequest };
+export { problemFrom };

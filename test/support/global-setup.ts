@@ -1,0 +1,55 @@
+import { randomBytes } from 'node:crypto';
+import { Redis } from 'ioredis';
+import pg from 'pg';
+import { createDb } from '../../src/platform/db.ts';
+import { ensureTopics, kafkaSettings, TOPICS } from '../../src/platform/kafka.ts';
+import { migrateToLatest } from '../../src/platform/migrate.ts';
+
+/**
+ * One run = one fresh database, one Redis key prefix, one Kafka topic prefix, so concurrent runs
+ * (two developers, CI) never see each other's data. Test files share them and isolate by their own ids.
+ */
+export default async function setup() {
+  const runId = `${Date.now().toString(36)}${randomBytes(3).toString('hex')}`;
+  const base = process.env.TEST_DATABASE_BASE_URL ?? 'postgres://postgres@127.0.0.1:5432';
+  const dbName = `qt_test_${runId}`;
+  const admin = new pg.Client({ connectionString: `${base}/postgres` });
+  await admin.connect();
+  await admin.query(`create database ${admin.escapeIdentifier(dbName)}`);
+  await admin.end();
+
+  process.env.NODE_ENV = 'test';
+  process.env.DATABASE_URL = `${base}/${dbName}`;
+  process.env.REDIS_KEY_PREFIX = `qt:test:${runId}:`;
+  process.env.KAFKA_TOPIC_PREFIX = `qt.t${runId}.`;
+  process.env.LOG_LEVEL = process.env.TEST_LOG_LEVEL ?? 'silent';
+  process.env.DEMO_DATA = 'false';
+
+  const { db } = createDb(process.env.DATABASE_URL, 2);
+  await migrateToLatest(db);
+  await db.destroy();
+  await ensureTopics(
+    kafkaSettings({
+      KAFKA_BROKERS: process.env.KAFKA_BROKERS ?? '127.0.0.1:9092',
+      KAFKA_CLIENT_ID: 'qt-test',
+      KAFKA_TOPIC_PREFIX: process.env.KAFKA_TOPIC_PREFIX,
+    }),
+    Object.values(TOPICS),
+  );
+
+  return async () => {
+    if (process.env.KEEP_TEST_DATA === 'true') return;
+    const cleaner = new pg.Client({ connectionString: `${base}/postgres` });
+    await cleaner.connect();
+    await cleaner.query(`drop database if exists ${cleaner.escapeIdentifier(dbName)} with (force)`);
+    await cleaner.end();
+    const redis = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', `qt:test:${runId}:*`, 'COUNT', 1000);
+      cursor = next;
+      if (keys.length > 0) await redis.unlink(...keys);
+    } while (cursor !== '0');
+    await redis.quit();
+  };
+}
