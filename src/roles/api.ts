@@ -5,7 +5,7 @@ import { createHttpApp, type HttpApp } from '../platform/http/app.ts';
 import { registerHealthRoutes } from '../platform/http/health.ts';
 import { createAdmin, pingKafka } from '../platform/kafka.ts';
 import type { Runtime } from '../platform/runtime.ts';
-import type { Modules } from './modules.ts';
+import { type Modules, moduleParts } from './modules.ts';
 
 /** Builds the HTTP app (not listening): routes of every module, health, metrics, OpenAPI at /docs. */
 export async function buildApi(rt: Runtime, modules: Modules): Promise<HttpApp> {
@@ -32,7 +32,7 @@ export async function buildApi(rt: Runtime, modules: Modules): Promise<HttpApp> 
     rt.metrics.registry,
   );
 
-  modules.identity.registerRoutes(app);
+  for (const part of moduleParts(modules)) part.registerRoutes?.(app);
   return app;
 }
 

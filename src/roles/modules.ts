@@ -1,4 +1,5 @@
 import { createIdentityModule } from '../modules/identity/index.ts';
+import type { ModuleParts } from '../platform/module.ts';
 import type { Runtime } from '../platform/runtime.ts';
 
 /**
@@ -13,7 +14,13 @@ export function createModules(rt: Runtime) {
     tokens: rt.tokens,
     rateLimiter: rt.rateLimiter,
   });
+  // Further modules are created here in dependency order: catalog, queue, booking, coupon, payment, settlement.
   return { identity };
 }
 
 export type Modules = ReturnType<typeof createModules>;
+
+/** Every module's contributions (routes, consumers, jobs) for the roles to collect. */
+export function moduleParts(modules: Modules): ModuleParts[] {
+  return Object.values(modules);
+}
