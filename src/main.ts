@@ -2,15 +2,20 @@ import { loadConfig } from './platform/config.ts';
 import { createLogger } from './platform/logger.ts';
 import { createRuntime } from './platform/runtime.ts';
 import { startApi } from './roles/api.ts';
+import { startHealthServer } from './roles/health-server.ts';
 import { createModules } from './roles/modules.ts';
 
-const config = loadConfig();
+// `node src/main.ts worker` (the container's command argument) overrides ROLES.
+const roleArgument = process.argv[2];
+const config = loadConfig(roleArgument === undefined ? process.env : { ...process.env, ROLES: roleArgument });
 const logger = createLogger(config.LOG_LEVEL);
 const rt = createRuntime(config, logger);
 const modules = createModules(rt);
 
 async function start(): Promise<void> {
   logger.info({ roles: [...rt.roles] }, 'starting QueueTicket');
+  // Background-only processes still answer probes and scrapes; started first, so it closes last.
+  if (!rt.roles.has('api')) await startHealthServer(rt);
   if (rt.roles.has('api')) {
     await modules.identity.bootstrapAdmin();
     await startApi(rt, modules);
@@ -25,7 +30,7 @@ async function start(): Promise<void> {
 for (const signal of ['SIGTERM', 'SIGINT'] as const) {
   process.once(signal, () => {
     logger.info({ signal }, 'shutting down');
-    const force = setTimeout(() => process.exit(1), 15_000);
+    const force = setTimeout(() => process.exit(1), config.SHUTDOWN_DRAIN_MS + 15_000);
     force.unref();
     void rt.shutdown().then(() => process.exit(0));
   });

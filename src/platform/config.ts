@@ -9,11 +9,16 @@ const ConfigSchema = Type.Object({
   NODE_ENV: Type.Union([Type.Literal('development'), Type.Literal('test'), Type.Literal('production')], {
     default: 'development',
   }),
-  ROLES: Type.String({ default: 'api,admitter,relay,worker' }),
+  ROLES: Type.String({
+    default: 'api,admitter,relay,worker',
+    pattern: '^\\s*(api|admitter|relay|worker)(\\s*,\\s*(api|admitter|relay|worker))*\\s*$',
+  }),
   HTTP_HOST: Type.String({ default: '127.0.0.1' }),
   HTTP_PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 8080 }),
   PUBLIC_BASE_URL: Type.String({ default: '' }),
   LOG_LEVEL: Type.String({ default: 'info' }),
+  /** On SIGTERM, /readyz answers 503 this long while traffic is still served, then HTTP closes. */
+  SHUTDOWN_DRAIN_MS: Type.Integer({ minimum: 0, maximum: 60_000, default: 0 }),
   BODY_LIMIT_BYTES: Type.Integer({ minimum: 1024, default: 65536 }),
   DATABASE_URL: Type.String({ default: 'postgres://postgres@127.0.0.1:5432/queueticket' }),
   DATABASE_POOL_MAX: Type.Integer({ minimum: 1, default: 20 }),

@@ -25,6 +25,8 @@ export interface Runtime {
   rateLimiter: RateLimiter;
   idempotency: Idempotency;
   kafka: KafkaSettings;
+  /** True from the start of shutdown: readiness fails so load balancers stop sending traffic. */
+  readonly draining: boolean;
   /** Registers a closer; shutdown runs them in reverse order of registration. */
   onShutdown(name: string, close: () => Promise<void>): void;
   shutdown(): Promise<void>;
@@ -39,6 +41,7 @@ export function createRuntime(config: Config, logger: Logger = createLogger(conf
     { name: 'redis', close: async () => void (await redis.quit().catch(() => redis.disconnect())) },
   ];
   let shuttingDown: Promise<void> | null = null;
+  let draining = false;
   return {
     config,
     roles: enabledRoles(config),
@@ -51,11 +54,19 @@ export function createRuntime(config: Config, logger: Logger = createLogger(conf
     rateLimiter: new RateLimiter(redis),
     idempotency: new Idempotency(db),
     kafka: kafkaSettings(config),
+    get draining() {
+      return draining;
+    },
     onShutdown(name, close) {
       closers.push({ name, close });
     },
     shutdown() {
       shuttingDown ??= (async () => {
+        draining = true;
+        if (config.SHUTDOWN_DRAIN_MS > 0) {
+          logger.info({ drainMs: config.SHUTDOWN_DRAIN_MS }, 'draining: readiness fails, still serving');
+          await new Promise((resolve) => setTimeout(resolve, config.SHUTDOWN_DRAIN_MS));
+        }
         for (const closer of [...closers].reverse()) {
           try {
             await closer.close();

@@ -28,6 +28,9 @@ export async function buildApi(rt: Runtime, modules: Modules): Promise<HttpApp> 
       postgres: () => pingDb(rt.db),
       redis: async () => void (await rt.redis.ping()),
       kafka: () => pingKafka(kafkaAdmin),
+      shutdown: async () => {
+        if (rt.draining) throw new Error('draining for shutdown');
+      },
     },
     rt.metrics.registry,
   );
