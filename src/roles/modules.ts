@@ -1,3 +1,4 @@
+import { createCatalogModule } from '../modules/catalog/index.ts';
 import { createIdentityModule } from '../modules/identity/index.ts';
 import type { ModuleParts } from '../platform/module.ts';
 import type { Runtime } from '../platform/runtime.ts';
@@ -14,8 +15,9 @@ export function createModules(rt: Runtime) {
     tokens: rt.tokens,
     rateLimiter: rt.rateLimiter,
   });
+  const catalog = createCatalogModule({ db: rt.db, logger: rt.logger, metrics: rt.metrics });
   // Further modules are created here in dependency order: catalog, queue, booking, coupon, payment, settlement.
-  return { identity };
+  return { identity, catalog };
 }
 
 export type Modules = ReturnType<typeof createModules>;
