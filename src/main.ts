@@ -4,6 +4,8 @@ import { createRuntime } from './platform/runtime.ts';
 import { startApi } from './roles/api.ts';
 import { startHealthServer } from './roles/health-server.ts';
 import { createModules } from './roles/modules.ts';
+import { startRelayRole } from './roles/relay.ts';
+import { startWorkerRole } from './roles/worker.ts';
 
 // `node src/main.ts worker` (the container's command argument) overrides ROLES.
 const roleArgument = process.argv[2];
@@ -16,6 +18,9 @@ async function start(): Promise<void> {
   logger.info({ roles: [...rt.roles] }, 'starting QueueTicket');
   // Background-only processes still answer probes and scrapes; started first, so it closes last.
   if (!rt.roles.has('api')) await startHealthServer(rt);
+  // Closers run in reverse order of registration: registering relay/worker before the api stops HTTP first.
+  if (rt.roles.has('relay')) startRelayRole(rt);
+  if (rt.roles.has('worker')) startWorkerRole(rt, modules);
   if (rt.roles.has('api')) {
     await modules.identity.bootstrapAdmin();
     await startApi(rt, modules);
