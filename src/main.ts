@@ -23,6 +23,7 @@ async function start(): Promise<void> {
   if (rt.roles.has('worker')) startWorkerRole(rt, modules);
   if (rt.roles.has('api')) {
     await modules.identity.bootstrapAdmin();
+    if (config.DEMO_DATA) await modules.catalog.seedDemoData();
     await startApi(rt, modules);
   }
   logger.info(

@@ -15,7 +15,13 @@ export function createModules(rt: Runtime) {
     tokens: rt.tokens,
     rateLimiter: rt.rateLimiter,
   });
-  const catalog = createCatalogModule({ db: rt.db, logger: rt.logger, metrics: rt.metrics });
+  const catalog = createCatalogModule({
+    db: rt.db,
+    logger: rt.logger,
+    metrics: rt.metrics,
+    idempotency: rt.idempotency,
+    accounts: identity,
+  });
   // Further modules are created here in dependency order: catalog, queue, booking, coupon, payment, settlement.
   return { identity, catalog };
 }

@@ -1,15 +1,23 @@
 import type { Kysely } from 'kysely';
 import type { PlatformTables } from '../../platform/db.ts';
 import type { HttpApp } from '../../platform/http/app.ts';
+import type { Idempotency } from '../../platform/http/idempotency.ts';
 import type { Logger } from '../../platform/logger.ts';
 import type { Metrics } from '../../platform/metrics.ts';
+import { type DemoAccounts, seedDemoData } from './demo-data.ts';
+import { registerPerformanceRoutes } from './http/performance-routes.ts';
+import { registerSeatRoutes } from './http/seat-routes.ts';
+import { registerVenueRoutes } from './http/venue-routes.ts';
+import { createPerformanceReads } from './performance-reads.ts';
 import { PerformanceRepository } from './performance-repository.ts';
+import { createPerformanceUseCases } from './performances.ts';
 import { EMPTY_SEAT_STATUS, type SeatStatusSource } from './ports.ts';
 import { saleQueries } from './sale-queries.ts';
 import { SeatMapCache } from './seat-map/cache.ts';
 import { SeatMapRepository } from './seat-map/seat-map-repository.ts';
 import type { CatalogTables } from './tables.ts';
 import { VenueRepository } from './venue-repository.ts';
+import { createVenueUseCases } from './venues.ts';
 
 export type { PerformanceCancelled, PerformanceCreated, PerformanceUpdated } from './events.ts';
 export type {
@@ -27,6 +35,9 @@ export interface CatalogDeps {
   db: Kysely<PlatformTables>;
   logger: Logger;
   metrics: Metrics;
+  idempotency: Idempotency;
+  /** identity's `ensureAccount`, for the demo seller. */
+  accounts: DemoAccounts;
   /** Seat-map cache tuning (defaults: re-check a schedule's version every 1 s, 256 MB of maps). */
   seatMapRevalidateMs?: number;
   seatMapMaxBytes?: number;
@@ -35,23 +46,41 @@ export interface CatalogDeps {
 /** Venues, seat maps, performances, schedules, grades and prices (docs/contracts.md, catalog). */
 export function createCatalogModule(deps: CatalogDeps) {
   const db = deps.db.withTables<CatalogTables>();
-  const venues = new VenueRepository(db);
-  const performances = new PerformanceRepository(db);
-  const cache = new SeatMapCache((id) => performances.scheduleVersion(id), new SeatMapRepository(db), {
+  const builds = deps.metrics.counter(
+    'catalog_seat_map_builds_total',
+    'Static seat maps built (cache misses)',
+  );
+  const venueRepo = new VenueRepository(db);
+  const performanceRepo = new PerformanceRepository(db);
+  const cache = new SeatMapCache((id) => performanceRepo.scheduleVersion(id), new SeatMapRepository(db), {
     revalidateMs: deps.seatMapRevalidateMs ?? 1000,
     maxBytes: deps.seatMapMaxBytes ?? 256 * 1024 * 1024,
+    onBuild: () => builds.inc(),
   });
-  const status: { source: SeatStatusSource } = { source: EMPTY_SEAT_STATUS };
-  const queries = saleQueries(performances, cache);
-  void venues;
+  let statusSource: SeatStatusSource = EMPTY_SEAT_STATUS;
+  const seatStatus = () => statusSource;
+  const venues = createVenueUseCases(db, venueRepo);
+  const performances = createPerformanceUseCases({
+    db,
+    venues: venueRepo,
+    performances: performanceRepo,
+    seatStatus,
+    invalidate: (ids) => cache.invalidateSchedules(ids),
+  });
+  const reads = createPerformanceReads(performanceRepo, venueRepo, cache, seatStatus);
   return {
-    // Routes arrive in the next commit; the exported reads below are final.
-    registerRoutes: (_app: HttpApp): void => {},
-    ...queries,
+    registerRoutes(app: HttpApp): void {
+      registerVenueRoutes(app, venues, deps.idempotency);
+      registerPerformanceRoutes(app, performances, reads, deps.idempotency);
+      registerSeatRoutes(app, cache, seatStatus);
+    },
+    ...saleQueries(performanceRepo, cache),
     /** Booking plugs in the live HELD / SOLD state (src/roles/modules.ts). */
     setSeatStatusSource(source: SeatStatusSource): void {
-      status.source = source;
+      statusSource = source;
     },
+    /** Idempotent demo seller, venue and performance (main.ts, when DEMO_DATA is true). */
+    seedDemoData: (now?: Date) => seedDemoData(deps.accounts, venues, performances, deps.logger, now),
   };
 }
 

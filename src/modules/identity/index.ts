@@ -5,7 +5,13 @@ import type { HttpApp } from '../../platform/http/app.ts';
 import type { RateLimiter } from '../../platform/http/rate-limit.ts';
 import type { Logger } from '../../platform/logger.ts';
 import type { Role, TokenService } from '../../platform/tokens.ts';
-import { type BulkAccount, bootstrapAdmin, bulkCreateAccounts } from './accounts.ts';
+import {
+  type BulkAccount,
+  bootstrapAdmin,
+  bulkCreateAccounts,
+  hashPassword,
+  normaliseEmail,
+} from './accounts.ts';
 import { registerIdentityRoutes } from './http/routes.ts';
 import { RefreshTokenRepository } from './refresh-token-repository.ts';
 import type { IdentityTables } from './tables.ts';
@@ -44,6 +50,27 @@ export function createIdentityModule(deps: IdentityDeps) {
         deps.config.ADMIN_PASSWORD === 'admin-password',
       ),
     findUser: (id: string) => users.findById(id),
+    /** The account with this email, created with these details when missing (demo data, fixtures). */
+    async ensureAccount(
+      email: string,
+      password: string,
+      name: string,
+      role: Role,
+    ): Promise<{ user: User; created: boolean }> {
+      const existing = await users.findCredentials(normaliseEmail(email));
+      if (existing !== undefined) {
+        const { password_hash: _hash, ...user } = existing;
+        return { user, created: false };
+      }
+      const passwordHash = await hashPassword(password);
+      const user = await users.insert({ email: normaliseEmail(email), name, role, passwordHash });
+      if (user !== null) return { user, created: true };
+      // Lost a race with another process creating it: read the winner's row.
+      const winner = await users.findCredentials(normaliseEmail(email));
+      if (winner === undefined) throw new Error(`account ${email} vanished`);
+      const { password_hash: _h, ...other } = winner;
+      return { user: other, created: false };
+    },
     bulkCreateAccounts: (options: {
       count: number;
       role: Role;

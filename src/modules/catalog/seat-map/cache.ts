@@ -14,6 +14,7 @@ export interface SeatMapCacheOptions {
   revalidateMs: number;
   /** Memory budget for static maps; the least recently used go first. */
   maxBytes: number;
+  onBuild?: () => void;
 }
 
 type VersionLookup = (scheduleId: string) => Promise<ScheduleKey | undefined>;
@@ -94,6 +95,7 @@ export class SeatMapCache {
       this.#repo.pricedSections(key.performanceId),
       this.#repo.seats(key.venueId),
     ]);
+    this.#options.onBuild?.();
     return buildStaticSeatMap(key, sections, seats);
   }
 
