@@ -1,4 +1,5 @@
 import { createCatalogModule } from '../modules/catalog/index.ts';
+import { createCouponModule } from '../modules/coupon/index.ts';
 import { createIdentityModule } from '../modules/identity/index.ts';
 import type { ModuleParts } from '../platform/module.ts';
 import type { Runtime } from '../platform/runtime.ts';
@@ -22,8 +23,18 @@ export function createModules(rt: Runtime) {
     idempotency: rt.idempotency,
     accounts: identity,
   });
+  const coupon = createCouponModule({
+    db: rt.db,
+    redis: rt.redis,
+    logger: rt.logger,
+    metrics: rt.metrics,
+    kafka: rt.kafka,
+    idempotency: rt.idempotency,
+    catalog,
+    onShutdown: rt.onShutdown,
+  });
   // Further modules are created here in dependency order: catalog, queue, booking, coupon, payment, settlement.
-  return { identity, catalog };
+  return { identity, catalog, coupon };
 }
 
 export type Modules = ReturnType<typeof createModules>;

@@ -1,0 +1,38 @@
+import { randomUUID } from 'node:crypto';
+import { CouponErrors } from '../errors.ts';
+import type { CouponResources } from '../resources.ts';
+import { ensureLoaded } from './loader.ts';
+
+/**
+ * The hot path: one Redis script decides and records the grant; no PostgreSQL write. A missing state
+ * (never loaded, or Redis lost it) is rebuilt from PostgreSQL once, then the script runs again.
+ * The coupon id is made here, before the grant, so the 202 can name it.
+ */
+export async function issueCoupon(
+  r: CouponResources,
+  campaignId: string,
+  userId: string,
+  idempotencyKey?: string,
+): Promise<{ couponId: string; replayed: boolean }> {
+  const couponId = randomUUID();
+  let outcome = await r.state.issue(campaignId, userId, couponId, idempotencyKey);
+  if (outcome.kind === 'NOT_LOADED') {
+    const campaign = await r.campaigns.find(campaignId);
+    if (campaign === null) throw CouponErrors.campaignNotFound();
+    if (!(await ensureLoaded(r.state, r.coupons, campaign))) throw CouponErrors.issueRefused('NOT_ISSUING');
+    outcome = await r.state.issue(campaignId, userId, couponId, idempotencyKey);
+    if (outcome.kind === 'NOT_LOADED') throw CouponErrors.stateUnavailable();
+  }
+  if (outcome.kind === 'REFUSED') {
+    r.counters.issued(outcome.reason);
+    throw CouponErrors.issueRefused(outcome.reason);
+  }
+  r.counters.issued('ISSUED');
+  if (!outcome.replayed) {
+    // Best effort: lets checkout use the coupon before the consumer stored it. The grant itself is safe.
+    await r.state
+      .addPending(userId, campaignId, outcome.couponId)
+      .catch((err: unknown) => r.logger.warn({ err, campaignId }, 'could not index a pending coupon'));
+  }
+  return { couponId: outcome.couponId, replayed: outcome.replayed };
+}
