@@ -1,4 +1,4 @@
-import type { Registry } from 'prom-client';
+import { Gauge, type Registry } from 'prom-client';
 import type { HttpApp } from './app.ts';
 
 export type ReadinessCheck = () => Promise<void>;
@@ -23,6 +23,22 @@ export function registerHealthRoutes(
     if (failing.length === 0) return { status: 'ready', checks: results };
     return reply.code(503).send({ status: 'not ready', failing, checks: results });
   });
+
+  // The same checks as gauges, run at each scrape, so Prometheus alerts on a role that is not ready.
+  if (registry.getSingleMetric('qt_readiness_check') === undefined) {
+    new Gauge({
+      name: 'qt_readiness_check',
+      help: '1 when the readiness check (postgres, redis, kafka, shutdown) passes, else 0',
+      labelNames: ['check'],
+      registers: [registry],
+      async collect() {
+        const results = await Promise.all(
+          Object.entries(checks).map(async ([name, check]) => [name, await runCheck(check)] as const),
+        );
+        for (const [name, result] of results) this.set({ check: name }, result === 'ok' ? 1 : 0);
+      },
+    });
+  }
 
   app.get('/metrics', { config, schema: { hide: true } }, async (_request, reply) =>
     reply.type(registry.contentType).send(await registry.metrics()),
