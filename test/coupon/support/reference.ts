@@ -44,7 +44,7 @@ export function refDiscount(c: RefCoupon, d: RefDraft): number {
       break;
   }
   if (c.maxDiscount !== null && raw > c.maxDiscount) raw = c.maxDiscount;
-  return raw > spend ? spend : raw;
+  return Math.min(raw, spend);
 }
 
 /** Tries every coupon and keeps the best: largest discount, then earliest validUntil, then smallest id. */

@@ -150,7 +150,7 @@ export class GrantRelay {
     return grants.length;
   }
 
-  async #readNew(stream: string): Promise<StreamEntry[]> {
+  async #readNew(stream: string, retry = true): Promise<StreamEntry[]> {
     try {
       const reply = (await this.#redis.xreadgroup(
         'GROUP',
@@ -164,13 +164,14 @@ export class GrantRelay {
       )) as [string, StreamEntry[]][] | null;
       return reply?.[0]?.[1] ?? [];
     } catch (err) {
-      if (!String(err).includes('NOGROUP')) throw err;
-      // No group yet (or the stream does not exist: nothing was ever granted).
+      if (!String(err).includes('NOGROUP') || !retry) throw err;
+      // No group yet (or no stream at all: nothing was ever granted). The group starts at the
+      // beginning of the stream, so grants made before it existed are read too.
       if ((await this.#redis.exists(stream)) === 0) return [];
       await this.#redis.xgroup('CREATE', stream, GROUP, '0').catch((e: unknown) => {
         if (!String(e).includes('BUSYGROUP')) throw e;
       });
-      return [];
+      return this.#readNew(stream, false);
     }
   }
 
