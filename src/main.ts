@@ -1,6 +1,7 @@
 import { loadConfig } from './platform/config.ts';
 import { createLogger } from './platform/logger.ts';
 import { createRuntime } from './platform/runtime.ts';
+import { startAdmitterRole } from './roles/admitter.ts';
 import { startApi } from './roles/api.ts';
 import { startHealthServer } from './roles/health-server.ts';
 import { createModules } from './roles/modules.ts';
@@ -21,6 +22,7 @@ async function start(): Promise<void> {
   // Closers run in reverse order of registration: registering relay/worker before the api stops HTTP first.
   if (rt.roles.has('relay')) startRelayRole(rt);
   if (rt.roles.has('worker')) startWorkerRole(rt, modules);
+  if (rt.roles.has('admitter')) startAdmitterRole(rt, modules);
   if (rt.roles.has('api')) {
     await modules.identity.bootstrapAdmin();
     if (config.DEMO_DATA) await modules.catalog.seedDemoData();

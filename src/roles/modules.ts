@@ -1,6 +1,7 @@
 import { createCatalogModule } from '../modules/catalog/index.ts';
 import { createCouponModule } from '../modules/coupon/index.ts';
 import { createIdentityModule } from '../modules/identity/index.ts';
+import { createQueueModule } from '../modules/queue/index.ts';
 import type { ModuleParts } from '../platform/module.ts';
 import type { Runtime } from '../platform/runtime.ts';
 
@@ -23,6 +24,17 @@ export function createModules(rt: Runtime) {
     idempotency: rt.idempotency,
     accounts: identity,
   });
+  const queue = createQueueModule({
+    db: rt.db,
+    redis: rt.redis,
+    config: rt.config,
+    logger: rt.logger,
+    metrics: rt.metrics,
+    tokens: rt.tokens,
+    rateLimiter: rt.rateLimiter,
+    catalog,
+    onShutdown: rt.onShutdown,
+  });
   const coupon = createCouponModule({
     db: rt.db,
     redis: rt.redis,
@@ -34,7 +46,7 @@ export function createModules(rt: Runtime) {
     onShutdown: rt.onShutdown,
   });
   // Further modules are created here in dependency order: catalog, queue, booking, coupon, payment, settlement.
-  return { identity, catalog, coupon };
+  return { identity, catalog, queue, coupon };
 }
 
 export type Modules = ReturnType<typeof createModules>;

@@ -1,0 +1,117 @@
+import { type HttpApp, principalOf } from '../../../platform/http/app.ts';
+import type { RateLimiter, RateLimitRule } from '../../../platform/http/rate-limit.ts';
+import { QueueErrors } from '../errors.ts';
+import type { QueueCatalog } from '../ports.ts';
+import { joinQueue, leaveQueue, type QueueResources, queueStatus } from '../service.ts';
+import { assertOwner, queueStats, updateSettings } from '../settings.ts';
+import type { QueueStreamHub } from '../stream.ts';
+import {
+  QueueViewSchema,
+  ScheduleParams,
+  SettingsPatchBody,
+  SettingsView,
+  StatsView,
+  StreamHeaders,
+  StreamQuery,
+} from './schemas.ts';
+
+export interface QueueRouteDeps {
+  resources: QueueResources;
+  hub: QueueStreamHub;
+  catalog: () => QueueCatalog;
+  rateLimiter: RateLimiter;
+  accountPerSecond: number;
+}
+
+const BASE = '/api/v1/schedules/:scheduleId/queue';
+
+/**
+ * The waiting room's HTTP surface. Per-IP limits come from the platform hook on every route
+ * (RATE_LIMIT_IP_PER_SECOND); join, poll and stream add a per-account limit
+ * (RATE_LIMIT_QUEUE_ACCOUNT_PER_SECOND). Join and poll touch Redis only: no PostgreSQL on their path.
+ */
+export function registerQueueRoutes(app: HttpApp, deps: QueueRouteDeps): void {
+  const { resources: r, hub, catalog, rateLimiter } = deps;
+  const perAccount: RateLimitRule = { name: 'queue-account', limit: deps.accountPerSecond, windowMs: 1000 };
+  const tags = ['queue'];
+
+  app.post(
+    BASE,
+    {
+      config: { roles: ['BUYER'] },
+      schema: { tags, params: ScheduleParams, response: { 202: QueueViewSchema } },
+    },
+    async (request, reply) => {
+      const { userId } = principalOf(request);
+      await rateLimiter.hit(perAccount, userId);
+      const view = await joinQueue(r, request.params.scheduleId, userId);
+      return reply.code(202).header('retry-after', view.pollAfterSeconds).send(view);
+    },
+  );
+
+  app.get(
+    `${BASE}/me`,
+    { schema: { tags, params: ScheduleParams, response: { 200: QueueViewSchema } } },
+    async (request, reply) => {
+      const { userId } = principalOf(request);
+      // the limit check and the read share one pipelined round trip; a limited poll reveals nothing
+      const [, view] = await Promise.all([
+        rateLimiter.hit(perAccount, userId),
+        queueStatus(r, request.params.scheduleId, userId),
+      ]);
+      return reply.header('retry-after', view.pollAfterSeconds).send(view);
+    },
+  );
+
+  app.delete(`${BASE}/me`, { schema: { tags, params: ScheduleParams } }, async (request, reply) => {
+    await leaveQueue(r, request.params.scheduleId, principalOf(request).userId);
+    return reply.code(204).send();
+  });
+
+  app.get(
+    `${BASE}/stream`,
+    {
+      config: { tokenInQuery: true },
+      schema: { tags, params: ScheduleParams, querystring: StreamQuery, headers: StreamHeaders },
+    },
+    async (request, reply) => {
+      const { userId } = principalOf(request);
+      await rateLimiter.hit(perAccount, userId);
+      const { scheduleId } = request.params;
+      const initial = await queueStatus(r, scheduleId, userId);
+      if (initial.state === 'NONE') throw QueueErrors.notInQueue();
+      const fromHeader = Number.parseInt(request.headers['last-event-id'] ?? '', 10);
+      const lastEventId =
+        Number.isSafeInteger(fromHeader) && fromHeader >= 0 ? fromHeader : (request.query.lastEventId ?? 0);
+      reply.hijack();
+      reply.raw.setHeader('x-request-id', request.id);
+      hub.attach(scheduleId, userId, reply.raw, lastEventId, initial);
+    },
+  );
+
+  app.patch(
+    BASE,
+    {
+      config: { roles: ['SELLER', 'ADMIN'] },
+      schema: { tags, params: ScheduleParams, body: SettingsPatchBody, response: { 200: SettingsView } },
+    },
+    async (request) => {
+      await assertOwner(catalog(), request.params.scheduleId, principalOf(request));
+      return updateSettings(r, request.params.scheduleId, request.body);
+    },
+  );
+
+  app.get(
+    `${BASE}/stats`,
+    {
+      config: { roles: ['SELLER', 'ADMIN'] },
+      schema: { tags, params: ScheduleParams, response: { 200: StatsView } },
+    },
+    async (request) => {
+      await assertOwner(catalog(), request.params.scheduleId, principalOf(request));
+      return queueStats(r, request.params.scheduleId);
+    },
+  );
+
+  app.addHook('preClose', async () => hub.close());
+}

@@ -1,0 +1,146 @@
+import type { Kysely } from 'kysely';
+import type { Config } from '../../platform/config.ts';
+import type { PlatformTables } from '../../platform/db.ts';
+import type { HttpApp } from '../../platform/http/app.ts';
+import type { RateLimiter } from '../../platform/http/rate-limit.ts';
+import type { Logger } from '../../platform/logger.ts';
+import type { Metrics } from '../../platform/metrics.ts';
+import type { Redis } from '../../platform/redis.ts';
+import type { TokenService } from '../../platform/tokens.ts';
+import { Admitter, type AdmitterMetrics, type AdmitterOptions } from './admitter.ts';
+import { queueConsumers } from './consumers.ts';
+import { registerQueueRoutes } from './http/routes.ts';
+import { Journal } from './journal.ts';
+import { JournalRepository } from './journal-repository.ts';
+import { LeaseClient } from './lease.ts';
+import type { QueueCatalog } from './ports.ts';
+import { QueueBootstrap } from './rebuild.ts';
+import {
+  channelName,
+  closeSchedule,
+  type QueueResources,
+  releaseAdmission,
+  retainAdmission,
+  verifyAdmission,
+} from './service.ts';
+import { queueStats } from './settings.ts';
+import { type CloseReason, QueueStore } from './store.ts';
+import { QueueStreamHub } from './stream.ts';
+import type { QueueTables } from './tables.ts';
+
+export type { Admitter, AdmitterOptions } from './admitter.ts';
+export { DRAW_ALGORITHM, drawOrder, replayMatches, seededShuffle } from './draw.ts';
+export type { QueueCatalog, QueueScheduleView } from './ports.ts';
+export type { CloseReason, QueueState } from './store.ts';
+
+export interface QueueDeps {
+  db: Kysely<PlatformTables>;
+  redis: Redis;
+  config: Config;
+  logger: Logger;
+  metrics: Metrics;
+  tokens: TokenService;
+  rateLimiter: RateLimiter;
+  /** catalog's exported reads (getScheduleForSale, getPerformanceOwner). */
+  catalog: QueueCatalog;
+  onShutdown?: (name: string, close: () => Promise<void>) => void;
+  /** Journal batch period (default 50 ms). */
+  journalIntervalMs?: number;
+  /** Wait before a rebuild reads the journal, so batches in flight land (default 250 ms). */
+  rebuildSettleMs?: number;
+  /** SSE round period (default 1000 ms). */
+  streamTickMs?: number;
+}
+
+/**
+ * The waiting room (docs/contracts.md, queue): fair order in Redis, admission by a leased admitter,
+ * live positions over SSE, a durable journal in PostgreSQL to rebuild from.
+ */
+export function createQueueModule(deps: QueueDeps) {
+  const repo = new JournalRepository(deps.db.withTables<QueueTables>());
+  const store = new QueueStore(deps.redis);
+  const journal = new Journal({
+    repo,
+    store,
+    logger: deps.logger,
+    metrics: deps.metrics,
+    intervalMs: deps.journalIntervalMs ?? 50,
+  });
+  const catalog = () => deps.catalog;
+  const bootstrap = new QueueBootstrap({
+    redis: deps.redis,
+    store,
+    repo,
+    catalog,
+    logger: deps.logger,
+    metrics: deps.metrics,
+    settleMs: deps.rebuildSettleMs ?? 250,
+  });
+  const r: QueueResources = {
+    redis: deps.redis,
+    store,
+    bootstrap,
+    journal,
+    repo,
+    tokens: deps.tokens,
+    logger: deps.logger,
+    channel: channelName(deps.config.REDIS_KEY_PREFIX),
+  };
+  const hub = new QueueStreamHub(r, deps.metrics, { tickMs: deps.streamTickMs ?? 1000 });
+  const lease = new LeaseClient(deps.redis);
+  let admitterMetrics: AdmitterMetrics | null = null;
+  const metricsOfAdmitter = (): AdmitterMetrics => {
+    const labels = ['schedule_id'] as const;
+    admitterMetrics ??= {
+      waiting: deps.metrics.gauge('queue_waiting', 'Users waiting (incl. pre-queue) per schedule', labels),
+      active: deps.metrics.gauge('queue_active', 'Live admission slots per schedule', labels),
+      admittedPerSecond: deps.metrics.gauge(
+        'queue_admitted_per_second',
+        'Measured admissions per second per schedule',
+        labels,
+      ),
+      leader: deps.metrics.gauge('queue_admitter_leader', '1 where this process leads the schedule', labels),
+    };
+    return admitterMetrics;
+  };
+  const createAdmitter = (options?: AdmitterOptions) => new Admitter(r, lease, metricsOfAdmitter(), options);
+  deps.onShutdown?.('queue', async () => {
+    await hub.close();
+    await journal.close();
+  });
+
+  return {
+    registerRoutes: (app: HttpApp) =>
+      registerQueueRoutes(app, {
+        resources: r,
+        hub,
+        catalog,
+        rateLimiter: deps.rateLimiter,
+        accountPerSecond: deps.config.RATE_LIMIT_QUEUE_ACCOUNT_PER_SECOND,
+      }),
+    consumers: () => queueConsumers(r, catalog),
+
+    verifyAdmission: (token: string, scheduleId: string, userId: string): Promise<boolean> =>
+      verifyAdmission(r, token, scheduleId, userId),
+    retainAdmission: (scheduleId: string, userId: string, untilMs: number): Promise<void> =>
+      retainAdmission(r, scheduleId, userId, untilMs),
+    releaseAdmission: (
+      scheduleId: string,
+      userId: string,
+      reason: 'PAID' | 'EXPIRED' | 'LEFT',
+    ): Promise<void> => releaseAdmission(r, scheduleId, userId, reason),
+    closeSchedule: (scheduleId: string, reason: CloseReason): Promise<void> =>
+      closeSchedule(r, scheduleId, reason),
+
+    /** The admitter role (src/roles/admitter.ts); tests create several to exercise failover. */
+    createAdmitter,
+    /** Opens the queue in Redis, or rebuilds it from the journal when its keys are missing. */
+    ensureQueue: (scheduleId: string): Promise<void> => bootstrap.ensure(scheduleId),
+    stats: (scheduleId: string) => queueStats(r, scheduleId),
+    /** Writes the journal buffer now (tests, shutdown). */
+    flushJournal: (): Promise<void> => journal.flush(),
+    streamConnections: (): number => hub.connections,
+  };
+}
+
+export type QueueModule = ReturnType<typeof createQueueModule>;

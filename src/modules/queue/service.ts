@@ -1,0 +1,220 @@
+import type { Logger } from '../../platform/logger.ts';
+import type { Redis } from '../../platform/redis.ts';
+import type { TokenService } from '../../platform/tokens.ts';
+import { QueueErrors } from './errors.ts';
+import { etaSeconds, pollAfterSeconds } from './eta.ts';
+import type { Journal } from './journal.ts';
+import type { JournalRepository } from './journal-repository.ts';
+import { EVENTS_CHANNEL } from './keys.ts';
+import type { QueueBootstrap } from './rebuild.ts';
+import type { CloseReason, EndStatus, QueueState, QueueStore, UserView } from './store.ts';
+
+/** The body of join, `queue/me` and the stream's first event. */
+export interface QueueView {
+  state: QueueState;
+  ticketNumber: number | null;
+  position: number | null;
+  etaSeconds: number | null;
+  paused: boolean;
+  opensAt?: string;
+  admissionToken?: string;
+  expiresAt?: string;
+  closedReason?: CloseReason;
+  /** Suggested wait before the next poll (also sent as `Retry-After`). */
+  pollAfterSeconds: number;
+}
+
+/** Pushed to every api process (Redis pub/sub) so streams react at once rather than at their next tick. */
+export type QueuePush =
+  | { s: string; k: 'admitted'; users: string[] }
+  | { s: string; k: 'paused' | 'closed' | 'changed' };
+
+export interface QueueResources {
+  redis: Redis;
+  store: QueueStore;
+  bootstrap: QueueBootstrap;
+  journal: Journal;
+  repo: JournalRepository;
+  tokens: TokenService;
+  logger: Logger;
+  /** Full pub/sub channel name (key prefix included: channels are not prefixed by the client). */
+  channel: string;
+}
+
+export const channelName = (keyPrefix: string) => `${keyPrefix}${EVENTS_CHANNEL}`;
+
+/** Runs a store call; when the queue keys are missing, opens / rebuilds the queue and runs it again. */
+export async function withQueue<T>(
+  r: QueueResources,
+  scheduleId: string,
+  call: () => Promise<T | null>,
+): Promise<T> {
+  const first = await call();
+  if (first !== null) return first;
+  await r.bootstrap.ensure(scheduleId);
+  const second = await call();
+  if (second === null) throw QueueErrors.restoring();
+  return second;
+}
+
+export function publish(r: QueueResources, push: QueuePush): void {
+  r.redis.publish(r.channel, JSON.stringify(push)).catch((err: unknown) => {
+    r.logger.warn({ err }, 'queue push failed (streams catch up at their next tick)');
+  });
+}
+
+/** POST …/queue: one place per account; a repeat join returns the same place. */
+export async function joinQueue(r: QueueResources, scheduleId: string, userId: string): Promise<QueueView> {
+  const outcome = await withQueue(r, scheduleId, () => r.store.join(scheduleId, userId));
+  if (outcome.lapsedTicket !== null) {
+    r.journal.end({ scheduleId, userId, ticket: outcome.lapsedTicket, status: 'EXPIRED', at: outcome.now });
+  }
+  if (outcome.state === 'CLOSED') throw QueueErrors.closed(outcome.closedReason ?? 'SALES_CLOSED');
+  if (outcome.isNew && outcome.ticketNumber !== null) {
+    r.journal.join({
+      scheduleId,
+      userId,
+      ticket: outcome.ticketNumber,
+      preQueue: outcome.state === 'PRE_QUEUE',
+      at: outcome.now,
+      epoch: outcome.header.epoch,
+    });
+  }
+  return toView(r, scheduleId, userId, outcome);
+}
+
+/** GET …/queue/me. */
+export async function queueStatus(r: QueueResources, scheduleId: string, userId: string): Promise<QueueView> {
+  const view = await withQueue(r, scheduleId, () => r.store.state(scheduleId, userId));
+  return toView(r, scheduleId, userId, view);
+}
+
+/** DELETE …/queue/me: gives up the place (frees an active slot); nothing to leave is fine too. */
+export async function leaveQueue(r: QueueResources, scheduleId: string, userId: string): Promise<void> {
+  const left = await withQueue(r, scheduleId, () => r.store.leave(scheduleId, userId));
+  if (left.was === 'NONE' || left.ticket === null) return;
+  r.journal.end({ scheduleId, userId, ticket: left.ticket, status: 'LEFT', at: left.now });
+}
+
+export async function toView(
+  r: QueueResources,
+  scheduleId: string,
+  userId: string,
+  v: UserView,
+): Promise<QueueView> {
+  const base = { state: v.state, ticketNumber: v.ticketNumber, paused: v.header.paused };
+  switch (v.state) {
+    case 'WAITING': {
+      const position = v.position ?? 1;
+      const eta = etaSeconds(position, v.header);
+      return { ...base, position, etaSeconds: eta, pollAfterSeconds: pollAfterSeconds(eta) };
+    }
+    case 'PRE_QUEUE': {
+      const untilOpen = Math.max(0, Math.ceil((v.header.opensAt - v.now) / 1000));
+      return {
+        ...base,
+        position: null,
+        etaSeconds: null,
+        opensAt: new Date(v.header.opensAt).toISOString(),
+        pollAfterSeconds: pollAfterSeconds(untilOpen),
+      };
+    }
+    case 'ADMITTED': {
+      const expiresAtMs = v.expiresAtMs ?? v.now;
+      return {
+        ...base,
+        position: null,
+        etaSeconds: 0,
+        admissionToken: await admissionToken(r, scheduleId, userId, v.storedToken, expiresAtMs, v.now),
+        expiresAt: new Date(expiresAtMs).toISOString(),
+        pollAfterSeconds: 30,
+      };
+    }
+    case 'CLOSED':
+      return {
+        ...base,
+        position: null,
+        etaSeconds: null,
+        closedReason: v.closedReason ?? 'SALES_CLOSED',
+        pollAfterSeconds: 30,
+      };
+    default:
+      return { ...base, position: null, etaSeconds: null, pollAfterSeconds: 30 };
+  }
+}
+
+/**
+ * The admission token of a live slot: the one the admitter signed, or a new one when there is none yet
+ * or the slot was retained past the token's expiry (a hold or order keeps the admission valid).
+ */
+export async function admissionToken(
+  r: QueueResources,
+  scheduleId: string,
+  userId: string,
+  stored: string | null,
+  expiresAtMs: number,
+  now: number,
+): Promise<string> {
+  if (stored !== null) {
+    const bar = stored.lastIndexOf('|');
+    if (bar > 0 && Number(stored.slice(bar + 1)) >= expiresAtMs - 1000) return stored.slice(0, bar);
+  }
+  const ttl = Math.max(1, Math.ceil((expiresAtMs - now) / 1000));
+  const token = await r.tokens.sign({ sch: scheduleId }, userId, 'admission', ttl);
+  await r.store.putToken(scheduleId, userId, `${token}|${Date.now() + ttl * 1000}`);
+  return token;
+}
+
+/** Booking's check: a valid admission token of this user for this schedule, and a live slot. */
+export async function verifyAdmission(
+  r: QueueResources,
+  token: string,
+  scheduleId: string,
+  userId: string,
+): Promise<boolean> {
+  const claims = await r.tokens.verify(token, 'admission');
+  if (claims === null || claims.sub !== userId || claims.sch !== scheduleId) return false;
+  return withQueue(r, scheduleId, () => r.store.isActive(scheduleId, userId));
+}
+
+/** The slot lives at least until `untilMs` (a hold or pending order); no effect on a lapsed slot. */
+export async function retainAdmission(
+  r: QueueResources,
+  scheduleId: string,
+  userId: string,
+  untilMs: number,
+): Promise<void> {
+  const kept = await r.store.retain(scheduleId, userId, untilMs);
+  if (kept !== null)
+    r.journal.slot({
+      scheduleId,
+      userId,
+      ticket: kept.ticket,
+      admittedAt: null,
+      expiresAt: kept.expiresAtMs,
+    });
+}
+
+export async function releaseAdmission(
+  r: QueueResources,
+  scheduleId: string,
+  userId: string,
+  reason: EndStatus,
+): Promise<void> {
+  const released = await withQueue(r, scheduleId, () => r.store.release(scheduleId, userId, reason));
+  if (released === false) return;
+  r.journal.end({ scheduleId, userId, ticket: released.ticket, status: reason, at: released.now });
+}
+
+/** Sold out, sales closed or cancelled: durable first, then Redis, then every stream hears it. */
+export async function closeSchedule(
+  r: QueueResources,
+  scheduleId: string,
+  reason: CloseReason,
+): Promise<void> {
+  await r.repo.markClosed(scheduleId, reason);
+  const closed = await r.store.close(scheduleId, reason);
+  if (closed === null) return; // not open in Redis: opening it later reads the closure from PostgreSQL
+  publish(r, { s: scheduleId, k: 'closed' });
+  if (closed) r.logger.info({ scheduleId, reason }, 'queue closed');
+}

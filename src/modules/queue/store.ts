@@ -1,0 +1,364 @@
+import { defineLua, type LuaScript, type Redis } from '../../platform/redis.ts';
+import { queueKeys } from './keys.ts';
+import {
+  ADMIT_LUA,
+  CLOSE_LUA,
+  CONFIGURE_LUA,
+  DRAW_APPLY_LUA,
+  DRAW_BEGIN_LUA,
+  DRAW_FINISH_LUA,
+  REASSERT_LUA,
+  RESTORE_ENTRIES_LUA,
+  RESTORE_META_LUA,
+  STATS_LUA,
+} from './lua-admin.ts';
+import {
+  ACTIVE_LUA,
+  JOIN_LUA,
+  LEAVE_LUA,
+  PUT_TOKEN_LUA,
+  RELEASE_LUA,
+  RETAIN_LUA,
+  STATE_LUA,
+  STATES_LUA,
+} from './lua-user.ts';
+
+export type QueueState = 'PRE_QUEUE' | 'WAITING' | 'ADMITTED' | 'EXPIRED' | 'CLOSED' | 'NONE';
+export type CloseReason = 'SOLD_OUT' | 'SALES_CLOSED' | 'CANCELLED';
+export type EndStatus = 'EXPIRED' | 'LEFT' | 'PAID';
+
+/** What the meta hash says about the queue, read with every user view. */
+export interface QueueHeader {
+  epoch: string;
+  paused: boolean;
+  opensAt: number;
+  closesAt: number;
+  closed: CloseReason | null;
+  measuredRate: number;
+  leftWhileWaiting: number;
+  admittedTotal: number;
+  rate: number;
+  drawn: boolean;
+}
+
+export interface UserView {
+  state: QueueState;
+  ticketNumber: number | null;
+  position: number | null;
+  expiresAtMs: number | null;
+  /** `jwt|expiresAtMs` as stored by whoever signed it. */
+  storedToken: string | null;
+  closedReason: CloseReason | null;
+  now: number;
+  header: QueueHeader;
+}
+
+export interface JoinOutcome extends UserView {
+  isNew: boolean;
+  lapsedTicket: number | null;
+}
+
+export interface AdmitOutcome {
+  now: number;
+  waiting: number;
+  preQueue: number;
+  active: number;
+  admittedTotal: number;
+  needsDraw: boolean;
+  pastClose: boolean;
+  closed: boolean;
+  paused: boolean;
+  expired: { userId: string; ticket: number }[];
+  admitted: { userId: string; ticket: number; expiresAtMs: number }[];
+}
+
+export const STATE_CODES: readonly QueueState[] = [
+  'NONE',
+  'PRE_QUEUE',
+  'WAITING',
+  'ADMITTED',
+  'EXPIRED',
+  'CLOSED',
+];
+
+export interface BatchView {
+  now: number;
+  header: QueueHeader;
+  closedReason: CloseReason | null;
+  users: {
+    state: QueueState;
+    position: number | null;
+    expiresAtMs: number | null;
+    storedToken: string | null;
+  }[];
+}
+
+type Reply = unknown[];
+const num = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
+const str = (v: unknown): string | null => (v === null || v === undefined ? null : String(v));
+
+function parseHeader(h: Reply): QueueHeader {
+  return {
+    epoch: String(h[0]),
+    paused: h[1] === '1',
+    opensAt: Number(h[2]),
+    closesAt: Number(h[3]),
+    closed: str(h[4]) as CloseReason | null,
+    measuredRate: Number(h[5] ?? 0),
+    leftWhileWaiting: Number(h[6] ?? 0),
+    admittedTotal: Number(h[7] ?? 0),
+    rate: Number(h[8]),
+    drawn: h[9] === '1',
+  };
+}
+
+function parseView(r: Reply): UserView {
+  return {
+    state: r[0] as QueueState,
+    ticketNumber: num(r[1]),
+    position: num(r[2]),
+    expiresAtMs: num(r[3]),
+    storedToken: str(r[4]),
+    closedReason: str(r[5]) as CloseReason | null,
+    now: Number(r[6]),
+    header: parseHeader(r[7] as Reply),
+  };
+}
+
+const isNoInit = (r: unknown) => Array.isArray(r) && r[0] === 'NOINIT';
+const isFenced = (r: unknown) => Array.isArray(r) && r[0] === 'FENCED';
+
+/** Thrown when a leader script finds another fencing token under the lease key. */
+export class FencedError extends Error {}
+
+/**
+ * Typed access to the queue's Redis scripts. Methods answer `null` when the queue keys are missing
+ * (Redis lost them, or the queue was never opened): the caller rebuilds and retries.
+ */
+export class QueueStore {
+  readonly #s: Record<string, LuaScript<unknown>>;
+
+  constructor(redis: Redis) {
+    const def = (name: string, lua: string) => defineLua<unknown>(redis, `qtQueue${name}`, 10, lua);
+    this.#s = {
+      join: def('Join', JOIN_LUA),
+      state: def('State', STATE_LUA),
+      states: def('States', STATES_LUA),
+      leave: def('Leave', LEAVE_LUA),
+      release: def('Release', RELEASE_LUA),
+      retain: def('Retain', RETAIN_LUA),
+      active: def('Active', ACTIVE_LUA),
+      putToken: def('PutToken', PUT_TOKEN_LUA),
+      admit: def('Admit', ADMIT_LUA),
+      drawBegin: def('DrawBegin', DRAW_BEGIN_LUA),
+      drawApply: def('DrawApply', DRAW_APPLY_LUA),
+      drawFinish: def('DrawFinish', DRAW_FINISH_LUA),
+      close: def('Close', CLOSE_LUA),
+      configure: def('Configure', CONFIGURE_LUA),
+      stats: def('Stats', STATS_LUA),
+      restoreEntries: def('RestoreEntries', RESTORE_ENTRIES_LUA),
+      restoreMeta: def('RestoreMeta', RESTORE_META_LUA),
+      reassert: def('Reassert', REASSERT_LUA),
+    };
+  }
+
+  #run(name: string, scheduleId: string, args: readonly (string | number)[]): Promise<unknown> {
+    const script = this.#s[name];
+    if (script === undefined) throw new Error(`no script ${name}`);
+    return script(queueKeys(scheduleId), args);
+  }
+
+  async join(scheduleId: string, userId: string): Promise<JoinOutcome | null> {
+    const r = (await this.#run('join', scheduleId, [userId])) as Reply;
+    if (isNoInit(r)) return null;
+    return { ...parseView(r), isNew: r[8] === 1, lapsedTicket: num(r[9]) };
+  }
+
+  async state(scheduleId: string, userId: string): Promise<UserView | null> {
+    const r = (await this.#run('state', scheduleId, [userId])) as Reply;
+    return isNoInit(r) ? null : parseView(r);
+  }
+
+  async states(scheduleId: string, userIds: readonly string[]): Promise<BatchView | null> {
+    const r = (await this.#run('states', scheduleId, userIds)) as Reply;
+    if (isNoInit(r)) return null;
+    const users: BatchView['users'] = [];
+    for (let i = 4; i < r.length; i += 4) {
+      users.push({
+        state: STATE_CODES[Number(r[i])] ?? 'NONE',
+        position: num(r[i + 1]),
+        expiresAtMs: num(r[i + 2]),
+        storedToken: str(r[i + 3]),
+      });
+    }
+    return {
+      now: Number(r[0]),
+      header: parseHeader(r[1] as Reply),
+      closedReason: str(r[2]) as CloseReason | null,
+      users,
+    };
+  }
+
+  /** What the user left (state before), or NONE; null when the keys are missing. */
+  async leave(
+    scheduleId: string,
+    userId: string,
+  ): Promise<{ was: QueueState; ticket: number | null; now: number } | null> {
+    const r = (await this.#run('leave', scheduleId, [userId])) as Reply;
+    if (isNoInit(r)) return null;
+    return { was: r[0] as QueueState, ticket: num(r[1]), now: Number(r[2] ?? Date.now()) };
+  }
+
+  async release(
+    scheduleId: string,
+    userId: string,
+    status: EndStatus,
+  ): Promise<{ ticket: number; now: number } | false | null> {
+    const r = (await this.#run('release', scheduleId, [userId, status])) as Reply | null;
+    if (isNoInit(r)) return null;
+    if (r === null) return false;
+    return { ticket: Number(r[0]), now: Number(r[1]) };
+  }
+
+  async retain(
+    scheduleId: string,
+    userId: string,
+    untilMs: number,
+  ): Promise<{ ticket: number; expiresAtMs: number } | null> {
+    const r = (await this.#run('retain', scheduleId, [userId, Math.floor(untilMs)])) as Reply | null;
+    return r === null ? null : { ticket: Number(r[0]), expiresAtMs: Number(r[1]) };
+  }
+
+  /** true live slot, false none, null keys missing. */
+  async isActive(scheduleId: string, userId: string): Promise<boolean | null> {
+    const r = Number(await this.#run('active', scheduleId, [userId]));
+    return r === -1 ? null : r === 1;
+  }
+
+  async putToken(scheduleId: string, userId: string, stored: string): Promise<void> {
+    await this.#run('putToken', scheduleId, [userId, stored]);
+  }
+
+  async admit(
+    scheduleId: string,
+    fence: string,
+    measuredRate: number,
+    maxPerTick: number,
+  ): Promise<AdmitOutcome | null> {
+    const r = (await this.#run('admit', scheduleId, [
+      fence,
+      measuredRate.toFixed(3),
+      maxPerTick,
+      1000,
+    ])) as Reply;
+    if (isFenced(r)) throw new FencedError(`fenced out of ${scheduleId}`);
+    if (isNoInit(r)) return null;
+    const flags = Number(r[6]);
+    const expiredFlat = r[7] as string[];
+    const admittedFlat = r[8] as (string | number)[];
+    const expired: AdmitOutcome['expired'] = [];
+    for (let i = 0; i < expiredFlat.length; i += 2)
+      expired.push({ userId: String(expiredFlat[i]), ticket: Number(expiredFlat[i + 1]) });
+    const admitted: AdmitOutcome['admitted'] = [];
+    for (let i = 0; i < admittedFlat.length; i += 3) {
+      admitted.push({
+        userId: String(admittedFlat[i]),
+        ticket: Number(admittedFlat[i + 1]),
+        expiresAtMs: Number(admittedFlat[i + 2]),
+      });
+    }
+    return {
+      now: Number(r[1]),
+      waiting: Number(r[2]),
+      preQueue: Number(r[3]),
+      active: Number(r[4]),
+      admittedTotal: Number(r[5]),
+      needsDraw: (flags & 1) !== 0,
+      pastClose: (flags & 2) !== 0,
+      closed: (flags & 4) !== 0,
+      paused: (flags & 8) !== 0,
+      expired,
+      admitted,
+    };
+  }
+
+  /** The pre-queue (user, ticket) when a draw is due; 'DONE' / 'EARLY'; null when keys are missing. */
+  async drawBegin(
+    scheduleId: string,
+    fence: string,
+  ): Promise<{ userId: string; ticket: number }[] | 'DONE' | 'EARLY' | null> {
+    const r = (await this.#run('drawBegin', scheduleId, [fence])) as Reply;
+    if (isFenced(r)) throw new FencedError(`fenced out of ${scheduleId}`);
+    if (isNoInit(r)) return null;
+    if (r[0] !== 'GO') return r[0] as 'DONE' | 'EARLY';
+    const flat = r[1] as string[];
+    const out: { userId: string; ticket: number }[] = [];
+    for (let i = 0; i < flat.length; i += 2)
+      out.push({ userId: String(flat[i]), ticket: Number(flat[i + 1]) });
+    return out;
+  }
+
+  async drawApply(scheduleId: string, fence: string, pairs: readonly (string | number)[]): Promise<number> {
+    const r = (await this.#run('drawApply', scheduleId, [fence, ...pairs])) as Reply;
+    if (isFenced(r)) throw new FencedError(`fenced out of ${scheduleId}`);
+    return Number(r[1]);
+  }
+
+  async drawFinish(scheduleId: string, fence: string): Promise<number> {
+    const r = (await this.#run('drawFinish', scheduleId, [fence])) as Reply;
+    if (isFenced(r)) throw new FencedError(`fenced out of ${scheduleId}`);
+    return Number(r[1]);
+  }
+
+  /** true when this call closed it, false when it already was, null when keys are missing. */
+  async close(scheduleId: string, reason: CloseReason): Promise<boolean | null> {
+    const r = await this.#run('close', scheduleId, [reason]);
+    if (isNoInit(r)) return null;
+    return Number(r) === 1;
+  }
+
+  async configure(scheduleId: string, fields: Record<string, string | number>): Promise<boolean> {
+    const args = Object.entries(fields).flat();
+    const r = await this.#run('configure', scheduleId, args);
+    return !isNoInit(r);
+  }
+
+  async stats(scheduleId: string) {
+    const r = (await this.#run('stats', scheduleId, [])) as Reply;
+    if (isNoInit(r)) return null;
+    return {
+      waiting: Number(r[0]),
+      preQueue: Number(r[1]),
+      active: Number(r[2]),
+      admittedTotal: Number(r[3]),
+      admitPerSecond: Number(r[4]),
+      maxActive: Number(r[5]),
+      paused: r[6] === '1',
+      closed: str(r[7]) as CloseReason | null,
+      measuredAdmitPerSecond: Number(r[8]),
+      admissionTtlSeconds: Number(r[9]),
+    };
+  }
+
+  /** -1 lock lost, -2 meta appeared (someone else rebuilt), 1 written. */
+  async restoreEntries(
+    scheduleId: string,
+    lockToken: string,
+    groups: readonly (string | number)[],
+  ): Promise<number> {
+    return Number(await this.#run('restoreEntries', scheduleId, [lockToken, ...groups]));
+  }
+
+  async restoreMeta(
+    scheduleId: string,
+    lockToken: string,
+    fields: Record<string, string | number>,
+  ): Promise<number> {
+    return Number(await this.#run('restoreMeta', scheduleId, [lockToken, ...Object.entries(fields).flat()]));
+  }
+
+  /** Re-adds journaled joins a rebuild could not see; -1 keys missing, 0 same epoch, else added. */
+  async reassert(scheduleId: string, epoch: string, triples: readonly (string | number)[]): Promise<number> {
+    return Number(await this.#run('reassert', scheduleId, [epoch, ...triples]));
+  }
+}

@@ -1,0 +1,321 @@
+import type { ServerResponse } from 'node:http';
+import type { Metrics } from '../../platform/metrics.ts';
+import type { Redis } from '../../platform/redis.ts';
+import { etaSeconds } from './eta.ts';
+import { admissionToken, type QueuePush, type QueueResources, type QueueView } from './service.ts';
+import type { BatchView, QueueHeader } from './store.ts';
+
+interface Client {
+  res: ServerResponse;
+  userId: string;
+  nextId: number;
+  lastPosition: number | null;
+  lastPositionAt: number;
+  lastWrite: number;
+  admittedSent: boolean;
+  paused: boolean;
+  done: boolean;
+}
+
+interface Room {
+  scheduleId: string;
+  users: Map<string, Set<Client>>;
+  timer: NodeJS.Timeout | null;
+  ticking: Promise<void> | null;
+  again: boolean;
+}
+
+const CHUNK = 1000;
+
+/**
+ * Server-sent events for the waiting room, built to scale with the number of connected clients N:
+ * every api process keeps one room per schedule with ONE timer that, once a second, reads the state of
+ * all its connected users in one batch (chunks of 1000 users per Lua call, all in one auto-pipelined
+ * round trip; each user costs one ZRANK, O(log n)), so a round costs O(N log n) and no per-client
+ * timers or Redis calls exist. Position events go out only when the position went down and at most
+ * once a second per client; admitted / paused / closed are pushed through Redis pub/sub at once.
+ * Every event has an `id:`; a `: ping` comment goes out after 10 s of silence.
+ */
+export class QueueStreamHub {
+  readonly #r: QueueResources;
+  readonly #tickMs: number;
+  readonly #pingMs: number;
+  readonly #rooms = new Map<string, Room>();
+  #sub: Redis | null = null;
+  #closed = false;
+  readonly #connections: import('prom-client').Gauge<string>;
+  readonly #tickSeconds: import('prom-client').Histogram<string>;
+
+  constructor(r: QueueResources, metrics: Metrics, options: { tickMs?: number; pingMs?: number } = {}) {
+    this.#r = r;
+    this.#tickMs = options.tickMs ?? 1000;
+    this.#pingMs = options.pingMs ?? 10_000;
+    this.#connections = metrics.gauge('queue_stream_connections', 'Open waiting-room event streams');
+    this.#tickSeconds = metrics.histogram(
+      'queue_stream_round_seconds',
+      'Time of one position round over all connected clients of a schedule',
+      [],
+      [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+    );
+  }
+
+  get connections(): number {
+    let n = 0;
+    for (const room of this.#rooms.values()) for (const set of room.users.values()) n += set.size;
+    return n;
+  }
+
+  /** Takes over a hijacked response: headers, the current state, then live updates. */
+  attach(
+    scheduleId: string,
+    userId: string,
+    res: ServerResponse,
+    lastEventId: number,
+    initial: QueueView,
+  ): void {
+    if (this.#closed) {
+      res.end();
+      return;
+    }
+    this.#subscribe();
+    res.writeHead(200, {
+      'content-type': 'text/event-stream; charset=utf-8',
+      'cache-control': 'no-cache, no-transform',
+      connection: 'keep-alive',
+      'x-accel-buffering': 'no',
+    });
+    res.write('retry: 3000\n\n');
+    const client: Client = {
+      res,
+      userId,
+      nextId: lastEventId + 1,
+      lastPosition: null,
+      lastPositionAt: 0,
+      lastWrite: Date.now(),
+      admittedSent: false,
+      paused: initial.paused,
+      done: false,
+    };
+    let room = this.#rooms.get(scheduleId);
+    if (room === undefined) {
+      room = { scheduleId, users: new Map(), timer: null, ticking: null, again: false };
+      this.#rooms.set(scheduleId, room);
+      this.#schedule(room);
+    }
+    const set = room.users.get(userId) ?? new Set<Client>();
+    set.add(client);
+    room.users.set(userId, set);
+    this.#connections.inc();
+    const theRoom = room;
+    res.on('close', () => this.#detach(theRoom, client));
+    this.#first(client, initial);
+  }
+
+  #first(c: Client, v: QueueView): void {
+    if (v.paused) this.#send(c, 'paused', { paused: true });
+    switch (v.state) {
+      case 'WAITING':
+        c.lastPosition = v.position;
+        c.lastPositionAt = Date.now();
+        this.#send(c, 'position', { position: v.position, etaSeconds: v.etaSeconds });
+        return;
+      case 'PRE_QUEUE':
+        this.#send(c, 'position', {
+          position: null,
+          etaSeconds: null,
+          state: 'PRE_QUEUE',
+          opensAt: v.opensAt,
+        });
+        return;
+      case 'ADMITTED':
+        c.admittedSent = true;
+        this.#send(c, 'admitted', { admissionToken: v.admissionToken, expiresAt: v.expiresAt });
+        return;
+      case 'EXPIRED':
+        this.#send(c, 'expired', { ticketNumber: v.ticketNumber });
+        this.#end(c);
+        return;
+      default:
+        this.#send(c, 'closed', { reason: v.closedReason ?? 'LEFT' });
+        this.#end(c);
+        return;
+    }
+  }
+
+  #send(c: Client, event: string, data: unknown): void {
+    if (c.done) return;
+    c.res.write(`id: ${c.nextId}\nevent: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
+    c.nextId += 1;
+    c.lastWrite = Date.now();
+  }
+
+  #end(c: Client): void {
+    if (c.done) return;
+    c.done = true;
+    c.res.end();
+  }
+
+  #detach(room: Room, c: Client): void {
+    c.done = true;
+    const set = room.users.get(c.userId);
+    if (set?.delete(c)) this.#connections.dec();
+    if (set !== undefined && set.size === 0) room.users.delete(c.userId);
+    if (room.users.size === 0 && this.#rooms.get(room.scheduleId) === room) {
+      if (room.timer !== null) clearTimeout(room.timer);
+      this.#rooms.delete(room.scheduleId);
+    }
+  }
+
+  #schedule(room: Room): void {
+    room.timer = setTimeout(() => {
+      room.timer = null;
+      void this.#round(room, null);
+    }, this.#tickMs);
+  }
+
+  /** One round for the whole room (users = null) or for some of its users (a push). */
+  async #round(room: Room, only: string[] | null): Promise<void> {
+    if (room.ticking !== null) {
+      if (only === null) room.again = true;
+      await room.ticking;
+      if (only === null) return;
+    }
+    const started = process.hrtime.bigint();
+    room.ticking = this.#compute(room, only)
+      .catch((err: unknown) =>
+        this.#r.logger.warn({ err, scheduleId: room.scheduleId }, 'queue stream round failed'),
+      )
+      .finally(() => {
+        room.ticking = null;
+      });
+    await room.ticking;
+    if (only === null) this.#tickSeconds.observe(Number(process.hrtime.bigint() - started) / 1e9);
+    if (this.#rooms.get(room.scheduleId) !== room) return;
+    if (only === null || room.again) {
+      room.again = false;
+      if (room.timer === null) this.#schedule(room);
+    }
+  }
+
+  async #compute(room: Room, only: string[] | null): Promise<void> {
+    const users = only === null ? [...room.users.keys()] : only.filter((u) => room.users.has(u));
+    if (users.length === 0) return;
+    const chunks: string[][] = [];
+    for (let i = 0; i < users.length; i += CHUNK) chunks.push(users.slice(i, i + CHUNK));
+    const views = await Promise.all(chunks.map((chunk) => this.#r.store.states(room.scheduleId, chunk)));
+    if (views.some((v) => v === null)) {
+      await this.#r.bootstrap.ensure(room.scheduleId);
+      return;
+    }
+    const now = Date.now();
+    const pending: Promise<void>[] = [];
+    chunks.forEach((chunk, ci) => {
+      const view = views[ci] as BatchView;
+      chunk.forEach((userId, ui) => {
+        const s = view.users[ui];
+        const clients = room.users.get(userId);
+        if (s === undefined || clients === undefined) return;
+        for (const c of clients) {
+          const p = this.#apply(room.scheduleId, c, s, view, now);
+          if (p !== null) pending.push(p);
+        }
+      });
+    });
+    await Promise.all(pending);
+  }
+
+  #apply(
+    scheduleId: string,
+    c: Client,
+    s: BatchView['users'][number],
+    view: BatchView,
+    now: number,
+  ): Promise<void> | null {
+    if (c.done) return null;
+    const header: QueueHeader = view.header;
+    if (c.paused !== header.paused) {
+      c.paused = header.paused;
+      this.#send(c, 'paused', { paused: header.paused });
+    }
+    switch (s.state) {
+      case 'WAITING': {
+        const position = s.position ?? 1;
+        const changed = c.lastPosition === null || position < c.lastPosition;
+        if (changed && now - c.lastPositionAt >= 1000 && !c.res.writableNeedDrain) {
+          c.lastPosition = position;
+          c.lastPositionAt = now;
+          this.#send(c, 'position', { position, etaSeconds: etaSeconds(position, header) });
+        }
+        break;
+      }
+      case 'ADMITTED': {
+        if (c.admittedSent) break;
+        c.admittedSent = true;
+        const expiresAtMs = s.expiresAtMs ?? view.now;
+        return admissionToken(this.#r, scheduleId, c.userId, s.storedToken, expiresAtMs, view.now).then(
+          (token) =>
+            this.#send(c, 'admitted', {
+              admissionToken: token,
+              expiresAt: new Date(expiresAtMs).toISOString(),
+            }),
+        );
+      }
+      case 'EXPIRED':
+        this.#send(c, 'expired', {});
+        this.#end(c);
+        return null;
+      case 'CLOSED':
+        this.#send(c, 'closed', { reason: view.closedReason ?? 'SALES_CLOSED' });
+        this.#end(c);
+        return null;
+      case 'NONE':
+        this.#send(c, 'closed', { reason: 'LEFT' });
+        this.#end(c);
+        return null;
+      default:
+        break;
+    }
+    if (now - c.lastWrite >= this.#pingMs) {
+      c.res.write(': ping\n\n');
+      c.lastWrite = now;
+    }
+    return null;
+  }
+
+  /** A push from the admitter or a settings change, through Redis pub/sub. */
+  onPush(push: QueuePush): void {
+    const room = this.#rooms.get(push.s);
+    if (room === undefined) return;
+    void this.#round(room, push.k === 'admitted' ? push.users : null);
+  }
+
+  #subscribe(): void {
+    if (this.#sub !== null) return;
+    const sub = this.#r.redis.duplicate();
+    this.#sub = sub;
+    sub.on('error', (err: Error) => this.#r.logger.warn({ err }, 'queue stream subscriber error'));
+    sub.on('message', (_channel: string, message: string) => {
+      try {
+        this.onPush(JSON.parse(message) as QueuePush);
+      } catch (err) {
+        this.#r.logger.warn({ err }, 'bad queue push');
+      }
+    });
+    sub
+      .subscribe(this.#r.channel)
+      .catch((err: unknown) => this.#r.logger.warn({ err }, 'queue subscribe failed'));
+  }
+
+  /** Ends every stream (before the HTTP server closes, which would otherwise wait for them). */
+  async close(): Promise<void> {
+    this.#closed = true;
+    for (const room of this.#rooms.values()) {
+      if (room.timer !== null) clearTimeout(room.timer);
+      for (const set of room.users.values()) for (const c of set) this.#end(c);
+    }
+    this.#rooms.clear();
+    const sub = this.#sub;
+    this.#sub = null;
+    if (sub !== null) await sub.quit().catch(() => sub.disconnect());
+  }
+}
