@@ -1,0 +1,176 @@
+import type { Kysely } from 'kysely';
+import type { Config } from '../../platform/config.ts';
+import type { PlatformTables, Tx } from '../../platform/db.ts';
+import type { HttpApp } from '../../platform/http/app.ts';
+import type { Idempotency } from '../../platform/http/idempotency.ts';
+import type { Logger } from '../../platform/logger.ts';
+import type { Metrics } from '../../platform/metrics.ts';
+import type { Redis } from '../../platform/redis.ts';
+import { type BookingContext, bookingStats } from './context.ts';
+import { BookingErrors } from './errors.ts';
+import { HoldJournal } from './hold-journal.ts';
+import { HoldRepository } from './hold-repository.ts';
+import { priceHold } from './holds.ts';
+import { registerBookingRoutes } from './http/routes.ts';
+import { OrderRepository } from './order-repository.ts';
+import {
+  cancelUnpaidOrder,
+  findOrder,
+  findOrderByTossOrderId,
+  markOrderPaid,
+  markOrderRefunded,
+  markPaymentPending,
+  markPaymentUnresolvedBack,
+} from './payment-hooks.ts';
+import type {
+  CatalogPort,
+  CouponPort,
+  CouponQuote,
+  HoldSummary,
+  OrderForPayment,
+  OrderLine,
+  PricedDraft,
+  QueuePort,
+  RefundPort,
+  SeatStatusSource,
+} from './ports.ts';
+import { SeatStore } from './redis/seat-store.ts';
+import { SaleCache } from './sale-cache.ts';
+import { SeatFeed, type Snapshot } from './seat-feed.ts';
+import { SeatStateLoader } from './seat-state.ts';
+import { seatStatusSource } from './seat-status.ts';
+import { bookingJobs, expireHolds, expireOrders, syncOrders } from './sweeper.ts';
+import type { BookingTables } from './tables.ts';
+
+export type {
+  CatalogPort,
+  CouponPort,
+  HoldSummary,
+  OrderForPayment,
+  OrderLine,
+  PricedDraft,
+  QueuePort,
+  RefundPort,
+  SeatStatusSource,
+};
+
+export interface BookingDeps {
+  db: Kysely<PlatformTables>;
+  redis: Redis;
+  config: Config;
+  logger: Logger;
+  metrics: Metrics;
+  idempotency: Idempotency;
+  catalog: CatalogPort;
+  queue: QueuePort;
+  /** The coupon module; null until it exists (orders without a coupon still work). */
+  coupon?: CouponPort | null;
+  /** How long the hot hold path may use a cached ScheduleForSale (default 1 s). */
+  scheduleCacheMs?: number;
+}
+
+/** A lapsed hold's record stays in Redis this long, so late calls get HOLD_EXPIRED rather than not-found. */
+const HOLD_RECORD_KEEP_MS = 3600 * 1000;
+
+/** Seats, holds, orders and expiry (docs/contracts.md, booking section; docs/decisions/0006-holds.md). */
+export function createBookingModule(deps: BookingDeps) {
+  const db = deps.db.withTables<BookingTables>();
+  const holds = new HoldRepository(db);
+  const orders = new OrderRepository(db);
+  const store = new SeatStore(deps.redis, HOLD_RECORD_KEEP_MS);
+  const logger = deps.logger.child({ module: 'booking' });
+  const ctx: BookingContext = {
+    db,
+    platformDb: deps.db,
+    config: deps.config,
+    logger,
+    holds,
+    orders,
+    store,
+    loader: new SeatStateLoader(store, holds, orders, deps.catalog, logger),
+    journal: new HoldJournal(db, holds, logger, deps.metrics),
+    catalog: deps.catalog,
+    queue: deps.queue,
+    sales: new SaleCache(deps.catalog, deps.scheduleCacheMs ?? 1000),
+    ports: { coupon: deps.coupon ?? null, refund: null },
+    stats: bookingStats(deps.metrics),
+  };
+  const feed = new SeatFeed(deps.redis, deps.config.REDIS_KEY_PREFIX, logger, deps.metrics);
+  const status = seatStatusSource(ctx);
+
+  // One snapshot read per schedule per second serves every (re)connecting stream client.
+  const snapshots = new Map<string, { at: number; value: ReturnType<Snapshot> }>();
+  const snapshot =
+    (scheduleId: string): Snapshot =>
+    () => {
+      const hit = snapshots.get(scheduleId);
+      if (hit !== undefined && Date.now() - hit.at < 1000) return hit.value;
+      const value = status.unavailableSeats(scheduleId);
+      snapshots.set(scheduleId, { at: Date.now(), value });
+      if (snapshots.size > 1000) snapshots.delete(snapshots.keys().next().value ?? '');
+      value.catch(() => snapshots.delete(scheduleId));
+      return value;
+    };
+
+  async function getHoldSummary(holdId: string, userId: string): Promise<HoldSummary | null> {
+    const hold = await holds.find(holdId);
+    if (hold === null || hold.userId !== userId) return null;
+    if (hold.status !== 'ACTIVE' && hold.status !== 'ORDERED') return null;
+    const lines = await priceHold(ctx, hold);
+    return {
+      holdId: hold.id,
+      userId: hold.userId,
+      scheduleId: hold.scheduleId,
+      performanceId: hold.performanceId,
+      sellerId: hold.sellerId,
+      lines,
+      subtotal: lines.reduce((sum, l) => sum + l.price, 0),
+      expiresAt: hold.expiresAt,
+    };
+  }
+
+  async function quote(userId: string, holdId: string): Promise<CouponQuote> {
+    const summary = await getHoldSummary(holdId, userId);
+    if (summary === null) throw BookingErrors.holdNotFound();
+    const coupon = ctx.ports.coupon;
+    if (coupon === null) return { subtotal: summary.subtotal, options: [], best: null };
+    const { holdId: _h, expiresAt: _e, ...draft } = summary;
+    return coupon.quote(draft);
+  }
+
+  return {
+    registerRoutes: (app: HttpApp) =>
+      registerBookingRoutes(app, { ctx, idempotency: deps.idempotency, feed, snapshot, quote }),
+    jobs: () => bookingJobs(ctx),
+
+    /** catalog.setSeatStatusSource(booking.seatStatusSource) in src/roles/modules.ts. */
+    seatStatusSource: status,
+
+    getHoldSummary,
+    findOrder: (orderId: string): Promise<OrderForPayment | null> => findOrder(ctx, orderId),
+    findOrderByTossOrderId: (tossOrderId: string): Promise<OrderForPayment | null> =>
+      findOrderByTossOrderId(ctx, tossOrderId),
+    markPaymentPending: (orderId: string) => markPaymentPending(ctx, orderId),
+    markPaymentUnresolvedBack: (orderId: string) => markPaymentUnresolvedBack(ctx, orderId),
+    markOrderPaid: (trx: Tx, orderId: string, paidAt: Date) => markOrderPaid(ctx, trx, orderId, paidAt),
+    markOrderRefunded: (trx: Tx, orderId: string, seatIds: number[] | 'ALL', at: Date) =>
+      markOrderRefunded(ctx, trx, orderId, seatIds, at),
+    /** Ends an unpaid (or payment-pending) order now, e.g. after SEAT_ALREADY_SOLD was refunded. */
+    cancelUnpaidOrder: (orderId: string, reason: string) => cancelUnpaidOrder(ctx, orderId, reason),
+    setRefundPort(port: RefundPort): void {
+      ctx.ports.refund = port;
+    },
+    setCouponPort(port: CouponPort): void {
+      ctx.ports.coupon = port;
+    },
+
+    /** The sweeper's steps, callable directly (tests, operations). */
+    sweeper: {
+      expireHolds: (now?: Date) => expireHolds(ctx, now),
+      expireOrders: (now?: Date) => expireOrders(ctx, now),
+      syncOrders: () => syncOrders(ctx),
+    },
+  };
+}
+
+export type BookingModule = ReturnType<typeof createBookingModule>;

@@ -1,0 +1,124 @@
+import type { Tx } from '../../platform/db.ts';
+
+/*
+ * What booking needs from its neighbours, as structural interfaces (docs/contracts.md): catalog, queue
+ * and coupon objects satisfy them as they are, and tests can hand in the real modules.
+ */
+
+// ---- catalog (consumed) ----
+export interface ScheduleForSale {
+  scheduleId: string;
+  performanceId: string;
+  sellerId: string;
+  title: string;
+  venueId: string;
+  startsAt: Date;
+  endsAt: Date;
+  salesOpenAt: Date;
+  salesCloseAt: Date;
+  status: 'ON_SALE' | 'CANCELLED' | 'DELETED';
+  maxTicketsPerBuyer: number;
+  queue: { admitPerSecond: number; maxActive: number; admissionTtlSeconds: number };
+  grades: { grade: string; price: number }[];
+}
+export interface SeatInfo {
+  id: number;
+  sectionId: string;
+  section: string;
+  row: string;
+  number: number;
+  grade: string;
+  price: number;
+}
+export interface StandingSectionInfo {
+  sectionId: string;
+  section: string;
+  capacity: number;
+  grade: string;
+  price: number;
+}
+export interface CatalogPort {
+  getScheduleForSale(scheduleId: string): Promise<ScheduleForSale | null>;
+  listSchedulesOfPerformance(performanceId: string): Promise<ScheduleForSale[]>;
+  getSeats(scheduleId: string, seatIds: number[]): Promise<SeatInfo[]>;
+  getStandingSection(scheduleId: string, sectionId: string): Promise<StandingSectionInfo | null>;
+}
+/** What booking implements for catalog's seat map (catalog.setSeatStatusSource). */
+export interface SeatStatusSource {
+  unavailableSeats(scheduleId: string): Promise<Map<number, 'HELD' | 'SOLD'>>;
+  standingTaken(scheduleId: string, sectionId: string): Promise<number>;
+  hasSales?(scheduleIds: string[]): Promise<boolean>;
+}
+
+// ---- queue (consumed) ----
+export interface QueuePort {
+  verifyAdmission(token: string, scheduleId: string, userId: string): Promise<boolean>;
+  retainAdmission(scheduleId: string, userId: string, untilMs: number): Promise<void>;
+  releaseAdmission(scheduleId: string, userId: string, reason: 'PAID' | 'EXPIRED' | 'LEFT'): Promise<void>;
+}
+
+// ---- booking (exported, docs/contracts.md) ----
+export interface OrderLine {
+  seatId: number | null;
+  sectionId: string;
+  grade: string;
+  price: number;
+  entryNumber?: number;
+}
+export interface HoldSummary {
+  holdId: string;
+  userId: string;
+  scheduleId: string;
+  performanceId: string;
+  sellerId: string;
+  lines: OrderLine[];
+  subtotal: number;
+  expiresAt: Date;
+}
+export interface OrderForPayment {
+  id: string;
+  tossOrderId: string;
+  userId: string;
+  scheduleId: string;
+  performanceId: string;
+  sellerId: string;
+  status: string;
+  subtotal: number;
+  discount: number;
+  amount: number;
+  couponId: string | null;
+  discountFundedBy: 'SELLER' | 'PLATFORM' | null;
+  expiresAt: Date;
+  lines: (OrderLine & { ticketId?: string })[];
+  startsAt: Date;
+}
+export interface RefundPort {
+  refundOrder(
+    orderId: string,
+    input: { seatIds?: number[]; reason: string; initiatedBy: 'BUYER' | 'SELLER' | 'ADMIN' | 'SYSTEM' },
+  ): Promise<void>;
+}
+
+// ---- coupon (consumed) ----
+export interface PricedDraft {
+  userId: string;
+  performanceId: string;
+  sellerId: string;
+  scheduleId: string;
+  lines: OrderLine[];
+  subtotal: number;
+}
+export interface CouponQuote {
+  subtotal: number;
+  options: { couponId: string; discount: number }[];
+  best: { couponId: string; discount: number } | null;
+}
+export interface CouponPort {
+  quote(draft: PricedDraft): Promise<CouponQuote>;
+  reserveForOrder(
+    trx: Tx,
+    input: { userId: string; orderId: string; couponId: string; draft: PricedDraft },
+  ): Promise<{ couponId: string | null; discount: number; fundedBy: 'SELLER' | 'PLATFORM' | null }>;
+  markUsed(trx: Tx, orderId: string): Promise<void>;
+  releaseForOrder(trx: Tx, orderId: string): Promise<void>;
+}

@@ -1,0 +1,300 @@
+/*
+ * The seat-state Lua scripts. Every key of one schedule carries the hash tag `{s:<scheduleId>}` (one
+ * Cluster slot); KEYS[1] is always the meta hash `seat:{s:<id>}:m`, and the pub/sub channel is derived
+ * from it (`...:ch`, carrying the client's key prefix, which ioredis does not add to channels).
+ *
+ *   m        hash   exat (keys' expiry, ms), init (ms), fence (monotonic fencing counter)
+ *   seats    hash   seatId → `holdId|expiresAtMs|fence` (held; lapsed when expiresAt <= now) | `S|orderId`
+ *   st       hash   `<sectionId>:h` standing entries held, `<sectionId>:s` standing entries sold
+ *   stz      zset   `holdId|sectionId|qty` scored by expiry (standing holds, lazily expired)
+ *   paid     hash   userId → valid tickets of the performance (for maxTicketsPerBuyer)
+ *   h:<id>   hash   u user, k S|T, seats csv | sec, n count, e expiry, cap max expiry, f fence, st H|O, o order
+ *   u:<uid>  zset   `holdId|n` scored by expiry: the user's live holds in this schedule
+ *
+ * Without `m.exat` the schedule is not loaded (fresh, or Redis lost its data): scripts that decide
+ * availability answer INIT and the caller seeds from PostgreSQL first (seed.ts).
+ */
+
+const COMMON = `
+local function keep(key, at)
+  local t = redis.call('PEXPIRETIME', key)
+  if t == -1 or (t >= 0 and t < at) then redis.call('PEXPIREAT', key, at) end
+end
+local function chan(m) return string.sub(m, 1, -2) .. 'ch' end
+`;
+
+/** Seated hold. KEYS m seats h u paid; ARGV holdId userId now exp cap perUser maxTickets keepMs seat... */
+export const HOLD_SEATS = `${COMMON}
+local m, seats, hk, uk, paid = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
+local exat = redis.call('HGET', m, 'exat')
+if not exat then return {'INIT'} end
+local holdId, userId, now, exp = ARGV[1], ARGV[2], tonumber(ARGV[3]), ARGV[4]
+local perUser, maxTickets, keepMs = tonumber(ARGV[6]), tonumber(ARGV[7]), tonumber(ARGV[8])
+local n = #ARGV - 8
+local ids = {}
+for i = 1, n do ids[i] = ARGV[8 + i] end
+local vals = redis.call('HMGET', seats, unpack(ids))
+local bad = {}
+for i = 1, n do
+  local v = vals[i]
+  if v then
+    if string.sub(v, 1, 2) == 'S|' then
+      bad[#bad + 1] = ids[i]
+    else
+      local e = tonumber(string.match(v, '^[^|]*|(%d+)|'))
+      if e == nil or e > now then bad[#bad + 1] = ids[i] end
+    end
+  end
+end
+if #bad > 0 then return {'TAKEN', unpack(bad)} end
+redis.call('ZREMRANGEBYSCORE', uk, '-inf', now)
+local held = 0
+for _, mem in ipairs(redis.call('ZRANGE', uk, 0, -1)) do held = held + tonumber(string.match(mem, '|(%d+)$')) end
+local bought = tonumber(redis.call('HGET', paid, userId) or '0')
+if held + n > perUser or held + bought + n > maxTickets then return {'LIMIT', tostring(held + bought)} end
+local fence = string.format('%d', redis.call('HINCRBY', m, 'fence', 1))
+local v = holdId .. '|' .. exp .. '|' .. fence
+local kv = {}
+for i = 1, n do kv[#kv + 1] = ids[i]; kv[#kv + 1] = v end
+redis.call('HSET', seats, unpack(kv))
+keep(seats, tonumber(exat))
+local csv = table.concat(ids, ',')
+redis.call('HSET', hk, 'u', userId, 'k', 'S', 'seats', csv, 'n', n, 'e', exp, 'cap', ARGV[5], 'f', fence, 'st', 'H')
+redis.call('PEXPIREAT', hk, tonumber(exp) + keepMs)
+redis.call('ZADD', uk, exp, holdId .. '|' .. n)
+keep(uk, tonumber(exp) + keepMs)
+redis.call('PUBLISH', chan(m), 'H|' .. csv)
+return {'OK', fence}
+`;
+
+const STANDING_CLEANUP = `
+local function cleanup(st, stz, now)
+  for _, mem in ipairs(redis.call('ZRANGEBYSCORE', stz, '-inf', now)) do
+    local s, q = string.match(mem, '^[^|]+|([^|]+)|(%d+)$')
+    if s then redis.call('HINCRBY', st, s .. ':h', -tonumber(q)) end
+    redis.call('ZREM', stz, mem)
+  end
+end
+`;
+
+/** Standing hold. KEYS m st stz h u paid; ARGV holdId userId now exp cap perUser maxTickets keepMs sectionId qty capacity */
+export const HOLD_STANDING = `${COMMON}${STANDING_CLEANUP}
+local m, st, stz, hk, uk, paid = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6]
+local exat = redis.call('HGET', m, 'exat')
+if not exat then return {'INIT'} end
+local holdId, userId, now, exp = ARGV[1], ARGV[2], tonumber(ARGV[3]), ARGV[4]
+local perUser, maxTickets, keepMs = tonumber(ARGV[6]), tonumber(ARGV[7]), tonumber(ARGV[8])
+local sec, qty, capacity = ARGV[9], tonumber(ARGV[10]), tonumber(ARGV[11])
+cleanup(st, stz, now)
+local taken = tonumber(redis.call('HGET', st, sec .. ':h') or '0') + tonumber(redis.call('HGET', st, sec .. ':s') or '0')
+if taken + qty > capacity then return {'FULL', tostring(math.max(0, capacity - taken))} end
+redis.call('ZREMRANGEBYSCORE', uk, '-inf', now)
+local held = 0
+for _, mem in ipairs(redis.call('ZRANGE', uk, 0, -1)) do held = held + tonumber(string.match(mem, '|(%d+)$')) end
+local bought = tonumber(redis.call('HGET', paid, userId) or '0')
+if held + qty > perUser or held + bought + qty > maxTickets then return {'LIMIT', tostring(held + bought)} end
+local fence = string.format('%d', redis.call('HINCRBY', m, 'fence', 1))
+redis.call('HINCRBY', st, sec .. ':h', qty)
+redis.call('ZADD', stz, exp, holdId .. '|' .. sec .. '|' .. qty)
+keep(st, tonumber(exat))
+keep(stz, tonumber(exat))
+redis.call('HSET', hk, 'u', userId, 'k', 'T', 'sec', sec, 'n', qty, 'e', exp, 'cap', ARGV[5], 'f', fence, 'st', 'H')
+redis.call('PEXPIREAT', hk, tonumber(exp) + keepMs)
+redis.call('ZADD', uk, exp, holdId .. '|' .. qty)
+keep(uk, tonumber(exp) + keepMs)
+redis.call('PUBLISH', chan(m), 'T|' .. sec .. '|' .. (capacity - taken - qty))
+return {'OK', fence}
+`;
+
+/**
+ * Release. KEYS m seats st stz h u; ARGV holdId userId mode now. mode USER: only the owner, not while
+ * ordered; EXPIRE: only once lapsed and not ordered; SYSTEM: unconditionally. Only seat entries still
+ * carrying this hold id are removed (fencing: a seat re-held by someone else after a lapse stays theirs).
+ */
+export const RELEASE = `${COMMON}
+local m, seats, st, stz, hk, uk = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6]
+local holdId, userId, mode, now = ARGV[1], ARGV[2], ARGV[3], tonumber(ARGV[4])
+local h = redis.call('HMGET', hk, 'u', 'k', 'seats', 'sec', 'n', 'e', 'st', 'o')
+if not h[1] then return {'GONE'} end
+if mode == 'USER' then
+  if h[1] ~= userId then return {'GONE'} end
+  if h[7] == 'O' then return {'ORDERED', h[8]} end
+elseif mode == 'EXPIRE' then
+  if h[7] == 'O' or tonumber(h[6]) > now then return {'LIVE'} end
+end
+local freed = {}
+if h[2] == 'S' then
+  local prefix = holdId .. '|'
+  for seat in string.gmatch(h[3], '[^,]+') do
+    local v = redis.call('HGET', seats, seat)
+    if v and string.sub(v, 1, #prefix) == prefix then
+      redis.call('HDEL', seats, seat)
+      freed[#freed + 1] = seat
+    end
+  end
+  if #freed > 0 then redis.call('PUBLISH', chan(m), 'A|' .. table.concat(freed, ',')) end
+else
+  if redis.call('ZREM', stz, holdId .. '|' .. h[4] .. '|' .. h[5]) == 1 then
+    redis.call('HINCRBY', st, h[4] .. ':h', -tonumber(h[5]))
+    redis.call('PUBLISH', chan(m), 'T|' .. h[4] .. '|')
+  end
+end
+redis.call('ZREM', uk, holdId .. '|' .. h[5])
+redis.call('DEL', hk)
+return {'OK', h[1], unpack(freed)}
+`;
+
+/** Claim for an order. KEYS m seats stz h; ARGV holdId userId now orderId → OK expiry | INIT | GONE | EXPIRED | ORDERED | LOST */
+export const CLAIM = `
+local m, seats, stz, hk = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
+local holdId, userId, now, orderId = ARGV[1], ARGV[2], tonumber(ARGV[3]), ARGV[4]
+if not redis.call('HGET', m, 'exat') then return {'INIT'} end
+local h = redis.call('HMGET', hk, 'u', 'k', 'seats', 'sec', 'n', 'e', 'st', 'o')
+if not h[1] or h[1] ~= userId then return {'GONE'} end
+if h[7] == 'O' then
+  if h[8] == orderId then return {'OK', h[6]} end
+  return {'ORDERED', h[8]}
+end
+if tonumber(h[6]) <= now then return {'EXPIRED'} end
+if h[2] == 'S' then
+  local prefix = holdId .. '|'
+  for seat in string.gmatch(h[3], '[^,]+') do
+    local v = redis.call('HGET', seats, seat)
+    if not v or string.sub(v, 1, #prefix) ~= prefix then return {'LOST', seat} end
+  end
+elseif not redis.call('ZSCORE', stz, holdId .. '|' .. h[4] .. '|' .. h[5]) then
+  return {'LOST'}
+end
+redis.call('HSET', hk, 'st', 'O', 'o', orderId)
+return {'OK', h[6]}
+`;
+
+/** Undo a claim whose order transaction did not commit. KEYS h; ARGV orderId */
+export const UNCLAIM = `
+if redis.call('HGET', KEYS[1], 'o') == ARGV[1] then
+  redis.call('HSET', KEYS[1], 'st', 'H')
+  redis.call('HDEL', KEYS[1], 'o')
+  return 1
+end
+return 0
+`;
+
+/** Extend. KEYS m seats stz h u; ARGV holdId userId now addMs keepMs → OK newExpiry | GONE | ORDERED | EXPIRED | CAP cap | LOST */
+export const EXTEND = `${COMMON}
+local m, seats, stz, hk, uk = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
+local holdId, userId, now, add, keepMs = ARGV[1], ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[5])
+local h = redis.call('HMGET', hk, 'u', 'k', 'seats', 'sec', 'n', 'e', 'cap', 'f', 'st')
+if not h[1] or h[1] ~= userId then return {'GONE'} end
+if h[9] == 'O' then return {'ORDERED'} end
+local e = tonumber(h[6])
+if e <= now then return {'EXPIRED'} end
+local ne = math.min(e + add, tonumber(h[7]))
+if ne <= e then return {'CAP', h[7]} end
+local nes = string.format('%d', ne)
+if h[2] == 'S' then
+  local prefix = holdId .. '|'
+  for seat in string.gmatch(h[3], '[^,]+') do
+    local v = redis.call('HGET', seats, seat)
+    if not v or string.sub(v, 1, #prefix) ~= prefix then return {'LOST', seat} end
+  end
+  for seat in string.gmatch(h[3], '[^,]+') do redis.call('HSET', seats, seat, holdId .. '|' .. nes .. '|' .. h[8]) end
+else
+  if redis.call('ZADD', stz, 'XX', 'CH', nes, holdId .. '|' .. h[4] .. '|' .. h[5]) == 0 then return {'LOST'} end
+end
+redis.call('ZADD', uk, 'XX', nes, holdId .. '|' .. h[5])
+keep(uk, ne + keepMs)
+redis.call('HSET', hk, 'e', nes)
+redis.call('PEXPIREAT', hk, ne + keepMs)
+return {'OK', nes}
+`;
+
+/**
+ * Apply an order's committed state (paid / refunded). KEYS m seats st stz h u paid;
+ * ARGV orderId holdId userId holdN paidCount sectionId sectionSold nSold sold... freed...
+ * Idempotent: values are absolute, removals conditional.
+ */
+export const SYNC_ORDER = `${COMMON}
+local m, seats, st, stz, hk, uk, paid = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7]
+local exat = redis.call('HGET', m, 'exat')
+if not exat then return 'INIT' end
+local orderId, holdId, userId, holdN = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
+local sec, nSold = ARGV[6], tonumber(ARGV[8])
+local mark = 'S|' .. orderId
+local sold, freed = {}, {}
+for i = 9, 8 + nSold do
+  redis.call('HSET', seats, ARGV[i], mark)
+  sold[#sold + 1] = ARGV[i]
+end
+for i = 9 + nSold, #ARGV do
+  if redis.call('HGET', seats, ARGV[i]) == mark then
+    redis.call('HDEL', seats, ARGV[i])
+    freed[#freed + 1] = ARGV[i]
+  end
+end
+if #sold > 0 then keep(seats, tonumber(exat)) end
+if sec ~= '' then
+  if redis.call('ZREM', stz, holdId .. '|' .. sec .. '|' .. holdN) == 1 then
+    redis.call('HINCRBY', st, sec .. ':h', -tonumber(holdN))
+  end
+  redis.call('HSET', st, sec .. ':s', ARGV[7])
+  keep(st, tonumber(exat))
+  redis.call('PUBLISH', chan(m), 'T|' .. sec .. '|')
+end
+redis.call('DEL', hk)
+redis.call('ZREM', uk, holdId .. '|' .. holdN)
+redis.call('HSET', paid, userId, ARGV[5])
+keep(paid, tonumber(exat))
+if #sold > 0 then redis.call('PUBLISH', chan(m), 'S|' .. table.concat(sold, ',')) end
+if #freed > 0 then redis.call('PUBLISH', chan(m), 'A|' .. table.concat(freed, ',')) end
+return 'OK'
+`;
+
+/**
+ * Load a schedule from PostgreSQL's record (first use, or after Redis lost the data). KEYS m; ARGV json now.
+ * No-op when another process seeded first. Sibling keys are derived from KEYS[1] (same hash tag, same slot).
+ */
+export const SEED = `
+local m = KEYS[1]
+if redis.call('HEXISTS', m, 'exat') == 1 then return 0 end
+local base = string.sub(m, 1, -2)
+local seats, st, stz, paid = base .. 'seats', base .. 'st', base .. 'stz', base .. 'paid'
+local d = cjson.decode(ARGV[1])
+redis.call('DEL', seats, st, stz, paid)
+for _, s in ipairs(d.sold) do redis.call('HSET', seats, s[1], 'S|' .. s[2]) end
+for _, u in ipairs(d.users) do redis.call('DEL', base .. 'u:' .. u) end
+for _, h in ipairs(d.holds) do
+  local hk = base .. 'h:' .. h.id
+  redis.call('DEL', hk)
+  if h.k == 'S' then
+    local v = h.id .. '|' .. h.e .. '|' .. h.f
+    for seat in string.gmatch(h.seats, '[^,]+') do
+      local cur = redis.call('HGET', seats, seat)
+      if not cur then redis.call('HSET', seats, seat, v) end
+    end
+    redis.call('HSET', hk, 'u', h.u, 'k', 'S', 'seats', h.seats, 'n', h.n, 'e', h.e, 'cap', h.cap, 'f', h.f, 'st', h.st)
+  else
+    redis.call('ZADD', stz, h.e, h.id .. '|' .. h.sec .. '|' .. h.n)
+    redis.call('HINCRBY', st, h.sec .. ':h', tonumber(h.n))
+    redis.call('HSET', hk, 'u', h.u, 'k', 'T', 'sec', h.sec, 'n', h.n, 'e', h.e, 'cap', h.cap, 'f', h.f, 'st', h.st)
+  end
+  if h.o ~= '' then redis.call('HSET', hk, 'o', h.o) end
+  redis.call('PEXPIREAT', hk, tonumber(h.e) + tonumber(d.keepMs))
+  local uk = base .. 'u:' .. h.u
+  redis.call('ZADD', uk, h.e, h.id .. '|' .. h.n)
+  redis.call('PEXPIREAT', uk, tonumber(d.exat))
+end
+for _, s in ipairs(d.standingSold) do redis.call('HSET', st, s[1] .. ':s', s[2]) end
+for _, p in ipairs(d.paid) do redis.call('HSET', paid, p[1], p[2]) end
+local f = redis.call('HGET', m, 'fence')
+if not f or tonumber(f) < tonumber(d.fenceFloor) then redis.call('HSET', m, 'fence', d.fenceFloor) end
+redis.call('HSET', m, 'exat', d.exat, 'init', ARGV[2])
+for _, k in ipairs({m, seats, st, stz, paid}) do redis.call('PEXPIREAT', k, d.exat) end
+return 1
+`;
+
+/** Held + sold entries of a standing section (lazily expiring). KEYS m st stz; ARGV now sectionId → -1 when not loaded */
+export const STANDING_TAKEN = `${STANDING_CLEANUP}
+if not redis.call('HGET', KEYS[1], 'exat') then return -1 end
+cleanup(KEYS[2], KEYS[3], tonumber(ARGV[1]))
+return tonumber(redis.call('HGET', KEYS[2], ARGV[2] .. ':h') or '0') + tonumber(redis.call('HGET', KEYS[2], ARGV[2] .. ':s') or '0')
+`;

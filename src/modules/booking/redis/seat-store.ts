@@ -1,0 +1,303 @@
+import { defineLua, type LuaScript, type Redis } from '../../../platform/redis.ts';
+import {
+  CLAIM,
+  EXTEND,
+  HOLD_SEATS,
+  HOLD_STANDING,
+  RELEASE,
+  SEED,
+  STANDING_TAKEN,
+  SYNC_ORDER,
+  UNCLAIM,
+} from './scripts.ts';
+
+type Reply = (string | number)[];
+
+const tag = (scheduleId: string) => `seat:{s:${scheduleId}}:`;
+export const seatKeys = (scheduleId: string) => {
+  const t = tag(scheduleId);
+  return { m: `${t}m`, seats: `${t}seats`, st: `${t}st`, stz: `${t}stz`, paid: `${t}paid` };
+};
+const holdKey = (scheduleId: string, holdId: string) => `${tag(scheduleId)}h:${holdId}`;
+const userKey = (scheduleId: string, userId: string) => `${tag(scheduleId)}u:${userId}`;
+/** Pub/sub channel of a schedule's seat changes; ioredis does not prefix channels, so the prefix is explicit. */
+export const seatChannel = (prefix: string, scheduleId: string) => `${prefix}${tag(scheduleId)}ch`;
+
+export type HoldOutcome =
+  | { kind: 'OK'; fence: number }
+  | { kind: 'INIT' }
+  | { kind: 'TAKEN'; seatIds: number[] }
+  | { kind: 'FULL'; available: number }
+  | { kind: 'LIMIT'; current: number };
+
+export type ReleaseMode = 'USER' | 'EXPIRE' | 'SYSTEM';
+export type ReleaseOutcome =
+  | { kind: 'OK'; userId: string; freedSeatIds: number[] }
+  | { kind: 'GONE' }
+  | { kind: 'ORDERED'; orderId: string }
+  | { kind: 'LIVE' };
+
+export type ClaimOutcome =
+  | { kind: 'OK'; expiresAtMs: number }
+  | { kind: 'INIT' | 'GONE' | 'EXPIRED' | 'LOST' }
+  | { kind: 'ORDERED'; orderId: string };
+
+export type ExtendOutcome =
+  | { kind: 'OK'; expiresAtMs: number }
+  | { kind: 'CAP'; capMs: number }
+  | { kind: 'GONE' | 'ORDERED' | 'EXPIRED' | 'LOST' };
+
+export interface HoldLimits {
+  perUserCap: number;
+  maxTickets: number;
+}
+
+export interface SeedData {
+  exat: string;
+  keepMs: string;
+  fenceFloor: string;
+  sold: [string, string][];
+  standingSold: [string, string][];
+  paid: [string, string][];
+  users: string[];
+  holds: {
+    id: string;
+    u: string;
+    k: 'S' | 'T';
+    seats: string;
+    sec: string;
+    n: string;
+    e: string;
+    cap: string;
+    f: string;
+    st: 'H' | 'O';
+    o: string;
+  }[];
+}
+
+export interface OrderSync {
+  scheduleId: string;
+  orderId: string;
+  holdId: string;
+  userId: string;
+  holdQuantity: number;
+  paidCount: number;
+  sectionId: string | null;
+  sectionSold: number;
+  soldSeatIds: number[];
+  freedSeatIds: number[];
+}
+
+/** Typed access to the seat-state scripts of one Redis (one call = one atomic script). */
+export class SeatStore {
+  readonly #redis: Redis;
+  readonly #keepMs: number;
+  readonly #holdSeats: LuaScript<Reply>;
+  readonly #holdStanding: LuaScript<Reply>;
+  readonly #release: LuaScript<Reply>;
+  readonly #claim: LuaScript<Reply>;
+  readonly #unclaim: LuaScript<number>;
+  readonly #extend: LuaScript<Reply>;
+  readonly #sync: LuaScript<string>;
+  readonly #seed: LuaScript<number>;
+  readonly #standingTaken: LuaScript<number>;
+
+  /** `keepMs`: how long a hold's record stays in Redis after it lapses (for precise answers). */
+  constructor(redis: Redis, keepMs: number) {
+    this.#redis = redis;
+    this.#keepMs = keepMs;
+    this.#holdSeats = defineLua(redis, 'qtBookHoldSeats', 5, HOLD_SEATS);
+    this.#holdStanding = defineLua(redis, 'qtBookHoldStanding', 6, HOLD_STANDING);
+    this.#release = defineLua(redis, 'qtBookRelease', 6, RELEASE);
+    this.#claim = defineLua(redis, 'qtBookClaim', 4, CLAIM);
+    this.#unclaim = defineLua(redis, 'qtBookUnclaim', 1, UNCLAIM);
+    this.#extend = defineLua(redis, 'qtBookExtend', 5, EXTEND);
+    this.#sync = defineLua(redis, 'qtBookSyncOrder', 7, SYNC_ORDER);
+    this.#seed = defineLua(redis, 'qtBookSeed', 1, SEED);
+    this.#standingTaken = defineLua(redis, 'qtBookStandingTaken', 3, STANDING_TAKEN);
+  }
+
+  get keepMs(): number {
+    return this.#keepMs;
+  }
+
+  async holdSeats(
+    s: { scheduleId: string; holdId: string; userId: string; nowMs: number; expMs: number; capMs: number },
+    seatIds: readonly number[],
+    limits: HoldLimits,
+  ): Promise<HoldOutcome> {
+    const k = seatKeys(s.scheduleId);
+    const reply = await this.#holdSeats(
+      [k.m, k.seats, holdKey(s.scheduleId, s.holdId), userKey(s.scheduleId, s.userId), k.paid],
+      [
+        s.holdId,
+        s.userId,
+        s.nowMs,
+        s.expMs,
+        s.capMs,
+        limits.perUserCap,
+        limits.maxTickets,
+        this.#keepMs,
+        ...seatIds,
+      ],
+    );
+    return holdOutcome(reply);
+  }
+
+  async holdStanding(
+    s: { scheduleId: string; holdId: string; userId: string; nowMs: number; expMs: number; capMs: number },
+    section: { sectionId: string; quantity: number; capacity: number },
+    limits: HoldLimits,
+  ): Promise<HoldOutcome> {
+    const k = seatKeys(s.scheduleId);
+    const reply = await this.#holdStanding(
+      [k.m, k.st, k.stz, holdKey(s.scheduleId, s.holdId), userKey(s.scheduleId, s.userId), k.paid],
+      [
+        s.holdId,
+        s.userId,
+        s.nowMs,
+        s.expMs,
+        s.capMs,
+        limits.perUserCap,
+        limits.maxTickets,
+        this.#keepMs,
+        section.sectionId,
+        section.quantity,
+        section.capacity,
+      ],
+    );
+    return holdOutcome(reply);
+  }
+
+  async release(
+    scheduleId: string,
+    holdId: string,
+    userId: string,
+    mode: ReleaseMode,
+    nowMs = Date.now(),
+  ): Promise<ReleaseOutcome> {
+    const k = seatKeys(scheduleId);
+    const reply = await this.#release(
+      [k.m, k.seats, k.st, k.stz, holdKey(scheduleId, holdId), userKey(scheduleId, userId)],
+      [holdId, userId, mode, nowMs],
+    );
+    const kind = String(reply[0]);
+    if (kind === 'OK') {
+      return { kind, userId: String(reply[1]), freedSeatIds: reply.slice(2).map(Number) };
+    }
+    if (kind === 'ORDERED') return { kind, orderId: String(reply[1]) };
+    return { kind: kind === 'LIVE' ? 'LIVE' : 'GONE' };
+  }
+
+  async claim(
+    scheduleId: string,
+    holdId: string,
+    userId: string,
+    orderId: string,
+    nowMs = Date.now(),
+  ): Promise<ClaimOutcome> {
+    const k = seatKeys(scheduleId);
+    const reply = await this.#claim(
+      [k.m, k.seats, k.stz, holdKey(scheduleId, holdId)],
+      [holdId, userId, nowMs, orderId],
+    );
+    const kind = String(reply[0]);
+    if (kind === 'OK') return { kind, expiresAtMs: Number(reply[1]) };
+    if (kind === 'ORDERED') return { kind, orderId: String(reply[1]) };
+    return { kind: kind as 'INIT' | 'GONE' | 'EXPIRED' | 'LOST' };
+  }
+
+  async unclaim(scheduleId: string, holdId: string, orderId: string): Promise<void> {
+    await this.#unclaim([holdKey(scheduleId, holdId)], [orderId]);
+  }
+
+  async extend(
+    scheduleId: string,
+    holdId: string,
+    userId: string,
+    addMs: number,
+    nowMs = Date.now(),
+  ): Promise<ExtendOutcome> {
+    const k = seatKeys(scheduleId);
+    const reply = await this.#extend(
+      [k.m, k.seats, k.stz, holdKey(scheduleId, holdId), userKey(scheduleId, userId)],
+      [holdId, userId, nowMs, addMs, this.#keepMs],
+    );
+    const kind = String(reply[0]);
+    if (kind === 'OK') return { kind, expiresAtMs: Number(reply[1]) };
+    if (kind === 'CAP') return { kind, capMs: Number(reply[1]) };
+    return { kind: kind as 'GONE' | 'ORDERED' | 'EXPIRED' | 'LOST' };
+  }
+
+  /** False when the schedule is not loaded (the caller seeds and retries). */
+  async syncOrder(o: OrderSync): Promise<boolean> {
+    const k = seatKeys(o.scheduleId);
+    const reply = await this.#sync(
+      [k.m, k.seats, k.st, k.stz, holdKey(o.scheduleId, o.holdId), userKey(o.scheduleId, o.userId), k.paid],
+      [
+        o.orderId,
+        o.holdId,
+        o.userId,
+        o.holdQuantity,
+        o.paidCount,
+        o.sectionId ?? '',
+        o.sectionSold,
+        o.soldSeatIds.length,
+        ...o.soldSeatIds,
+        ...o.freedSeatIds,
+      ],
+    );
+    return reply === 'OK';
+  }
+
+  /** True when this call loaded the schedule, false when it was already loaded. */
+  async seed(scheduleId: string, data: SeedData, nowMs = Date.now()): Promise<boolean> {
+    return (await this.#seed([seatKeys(scheduleId).m], [JSON.stringify(data), nowMs])) === 1;
+  }
+
+  async isLoaded(scheduleId: string): Promise<boolean> {
+    return (await this.#redis.hexists(seatKeys(scheduleId).m, 'exat')) === 1;
+  }
+
+  /** Seats not AVAILABLE in Redis now (lapsed holds count as free); null when the schedule is not loaded. */
+  async unavailable(scheduleId: string, nowMs = Date.now()): Promise<Map<number, 'HELD' | 'SOLD'> | null> {
+    const k = seatKeys(scheduleId);
+    const [loaded, all] = await Promise.all([this.#redis.hexists(k.m, 'exat'), this.#redis.hgetall(k.seats)]);
+    if (loaded !== 1) return null;
+    const out = new Map<number, 'HELD' | 'SOLD'>();
+    for (const [seat, value] of Object.entries(all)) {
+      if (value.startsWith('S|')) out.set(Number(seat), 'SOLD');
+      else if (Number(value.split('|')[1]) > nowMs) out.set(Number(seat), 'HELD');
+    }
+    return out;
+  }
+
+  /** Held + sold entries of a standing section; null when the schedule is not loaded. */
+  async standingTaken(scheduleId: string, sectionId: string, nowMs = Date.now()): Promise<number | null> {
+    const k = seatKeys(scheduleId);
+    const n = await this.#standingTaken([k.m, k.st, k.stz], [nowMs, sectionId]);
+    return n < 0 ? null : n;
+  }
+
+  /** Best effort: the user's paid count for another schedule of the same performance. */
+  async setPaidCount(scheduleId: string, userId: string, count: number): Promise<void> {
+    const k = seatKeys(scheduleId);
+    if ((await this.#redis.hexists(k.m, 'exat')) === 1) await this.#redis.hset(k.paid, userId, count);
+  }
+}
+
+function holdOutcome(reply: Reply): HoldOutcome {
+  const kind = String(reply[0]);
+  switch (kind) {
+    case 'OK':
+      return { kind, fence: Number(reply[1]) };
+    case 'TAKEN':
+      return { kind, seatIds: reply.slice(1).map(Number) };
+    case 'FULL':
+      return { kind, available: Number(reply[1]) };
+    case 'LIMIT':
+      return { kind, current: Number(reply[1]) };
+    default:
+      return { kind: 'INIT' };
+  }
+}
