@@ -245,3 +245,34 @@ describe('demo data', () => {
     expect(login.status).toBe(200);
   });
 });
+
+describe('seat status reads under load', () => {
+  it('shares one status read among concurrent readers and re-reads after the TTL', async () => {
+    const venue = await createVenue(t, seller);
+    const p = await createPerformance(t, seller, venue.id);
+    const scheduleId = p.schedules[0]?.id ?? '';
+    let calls = 0;
+    // Like booking's source without statusVersion: each call reads the whole schedule, slowly.
+    t.modules.catalog.setSeatStatusSource({
+      unavailableSeats: async () => {
+        calls += 1;
+        await new Promise((r) => setTimeout(r, 100));
+        return new Map();
+      },
+      standingTaken: async () => 0,
+    });
+    try {
+      await seatMap(scheduleId); // builds the static map
+      await new Promise((r) => setTimeout(r, 150));
+      calls = 0;
+      const results = await Promise.all(Array.from({ length: 20 }, () => seatMap(scheduleId)));
+      for (const r of results) expect(r.body.seats).toHaveLength(22);
+      expect(calls).toBeLessThanOrEqual(2);
+      await new Promise((r) => setTimeout(r, 150));
+      await seatMap(scheduleId);
+      expect(calls).toBeGreaterThanOrEqual(2);
+    } finally {
+      t.modules.catalog.setSeatStatusSource(fake);
+    }
+  });
+});

@@ -96,13 +96,35 @@ export async function createPerformance(
   return res.body;
 }
 
+/** A Map that bumps a shared counter on every change, so FakeSeatStatus can report a status version. */
+class CountingMap<K, V> extends Map<K, V> {
+  readonly bump: () => void;
+  constructor(bump: () => void) {
+    super();
+    this.bump = bump;
+  }
+  override set(key: K, value: V) {
+    this.bump();
+    return super.set(key, value);
+  }
+  override delete(key: K) {
+    this.bump();
+    return super.delete(key);
+  }
+  override clear() {
+    this.bump();
+    super.clear();
+  }
+}
+
 /**
  * A real in-memory SeatStatusSource standing in for booking (not a database mock): the test sets
- * what booking would report for each schedule.
+ * what booking would report for each schedule; every change moves `statusVersion`.
  */
 export class FakeSeatStatus implements SeatStatusSource {
-  readonly seats = new Map<string, Map<number, 'HELD' | 'SOLD'>>();
-  readonly standing = new Map<string, number>();
+  #version = 0;
+  readonly seats = new CountingMap<string, Map<number, 'HELD' | 'SOLD'>>(() => this.#version++);
+  readonly standing = new CountingMap<string, number>(() => this.#version++);
 
   async unavailableSeats(scheduleId: string) {
     return new Map(this.seats.get(scheduleId) ?? []);
@@ -110,6 +132,10 @@ export class FakeSeatStatus implements SeatStatusSource {
 
   async standingTaken(scheduleId: string, sectionId: string) {
     return this.standing.get(`${scheduleId}/${sectionId}`) ?? 0;
+  }
+
+  async statusVersion() {
+    return this.#version;
   }
 }
 

@@ -14,6 +14,7 @@ import { createPerformanceUseCases } from './performances.ts';
 import { EMPTY_SEAT_STATUS, type SeatStatusSource } from './ports.ts';
 import { saleQueries } from './sale-queries.ts';
 import { SeatMapCache } from './seat-map/cache.ts';
+import { LiveSeatCache } from './seat-map/live-cache.ts';
 import { SeatMapRepository } from './seat-map/seat-map-repository.ts';
 import type { CatalogTables } from './tables.ts';
 import { VenueRepository } from './venue-repository.ts';
@@ -41,6 +42,8 @@ export interface CatalogDeps {
   /** Seat-map cache tuning (defaults: re-check a schedule's version every 1 s, 256 MB of maps). */
   seatMapRevalidateMs?: number;
   seatMapMaxBytes?: number;
+  /** How long concurrent readers share one merged seat status (default 100 ms; see LiveSeatCache). */
+  seatStatusTtlMs?: number;
 }
 
 /** Venues, seat maps, performances, schedules, grades and prices (docs/contracts.md, catalog). */
@@ -57,6 +60,7 @@ export function createCatalogModule(deps: CatalogDeps) {
     maxBytes: deps.seatMapMaxBytes ?? 256 * 1024 * 1024,
     onBuild: () => builds.inc(),
   });
+  const live = new LiveSeatCache({ ttlMs: deps.seatStatusTtlMs ?? 100, versionedMaxAgeMs: 1000 });
   let statusSource: SeatStatusSource = EMPTY_SEAT_STATUS;
   const seatStatus = () => statusSource;
   const venues = createVenueUseCases(db, venueRepo);
@@ -67,12 +71,12 @@ export function createCatalogModule(deps: CatalogDeps) {
     seatStatus,
     invalidate: (ids) => cache.invalidateSchedules(ids),
   });
-  const reads = createPerformanceReads(performanceRepo, venueRepo, cache, seatStatus);
+  const reads = createPerformanceReads(performanceRepo, venueRepo, cache, live, seatStatus);
   return {
     registerRoutes(app: HttpApp): void {
       registerVenueRoutes(app, venues, deps.idempotency);
       registerPerformanceRoutes(app, performances, reads, deps.idempotency);
-      registerSeatRoutes(app, cache, seatStatus);
+      registerSeatRoutes(app, cache, live, seatStatus);
     },
     ...saleQueries(performanceRepo, cache),
     /** Booking plugs in the live HELD / SOLD state (src/roles/modules.ts). */

@@ -4,6 +4,7 @@ import type { SeatStatusSource } from './ports.ts';
 import { isUuid } from './sale-queries.ts';
 import { remainingByGrade } from './seat-map/availability.ts';
 import type { SeatMapCache } from './seat-map/cache.ts';
+import type { LiveSeatCache } from './seat-map/live-cache.ts';
 import type { VenueRepository } from './venue-repository.ts';
 
 export interface ListOptions {
@@ -17,6 +18,7 @@ export function createPerformanceReads(
   performances: PerformanceRepository,
   venues: VenueRepository,
   cache: SeatMapCache,
+  live: LiveSeatCache,
   seatStatus: () => SeatStatusSource,
 ) {
   return {
@@ -70,7 +72,9 @@ export function createPerformanceReads(
         schedules.map(async (s) => {
           const found = await cache.forSchedule(s.id);
           const left =
-            found === undefined ? new Map<string, number>() : await remainingByGrade(found.map, source, s.id);
+            found === undefined
+              ? new Map<string, number>()
+              : await remainingByGrade(found.map, live, source, s.id);
           const remaining = grades.map((g) => ({ grade: g.grade, available: left.get(g.grade) ?? 0 }));
           return {
             id: s.id,

@@ -60,6 +60,12 @@ export interface SeatStatusSource {
    * refunded. When absent, catalog treats a SOLD seat in `unavailableSeats` as a sale.
    */
   hasSales?(scheduleIds: string[]): Promise<boolean>;
+  /**
+   * Optional: a cheap token that changes whenever a seat or standing count of the schedule changes
+   * (e.g. a Redis INCR in the hold/release/sell scripts). With it the seat map is re-read only when
+   * it moved (and at least every second, as holds lapse by time); without it, at most every 100 ms.
+   */
+  statusVersion?(scheduleId: string): Promise<string | number>;
 }
 
 /** Until booking plugs in: everything is available and nothing is sold. */

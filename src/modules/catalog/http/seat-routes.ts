@@ -3,6 +3,7 @@ import { CatalogErrors } from '../errors.ts';
 import type { SeatStatusSource } from '../ports.ts';
 import { renderSeatMap } from '../seat-map/availability.ts';
 import type { SeatMapCache } from '../seat-map/cache.ts';
+import type { LiveSeatCache } from '../seat-map/live-cache.ts';
 import { ScheduleParams } from './schemas.ts';
 
 /**
@@ -13,13 +14,14 @@ import { ScheduleParams } from './schemas.ts';
 export function registerSeatRoutes(
   app: HttpApp,
   cache: SeatMapCache,
+  live: LiveSeatCache,
   seatStatus: () => SeatStatusSource,
 ): void {
   app.get(
     '/api/v1/schedules/:scheduleId/seats',
     { config: { auth: 'public' }, schema: { tags: ['catalog'], params: ScheduleParams } },
     async (request, reply) => {
-      const rendered = await renderSeatMap(cache, seatStatus(), request.params.scheduleId);
+      const rendered = await renderSeatMap(cache, live, seatStatus(), request.params.scheduleId);
       if (rendered === undefined) throw CatalogErrors.scheduleNotFound();
       return reply
         .type('application/json; charset=utf-8')
