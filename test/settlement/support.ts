@@ -1,0 +1,130 @@
+import { sql } from 'kysely';
+import {
+  createSettlementModule,
+  loadSettlementConfig,
+  type SettlementConfig,
+} from '../../src/modules/settlement/index.ts';
+import { loadConfig } from '../../src/platform/config.ts';
+import type { EventEnvelope } from '../../src/platform/outbox/enqueue.ts';
+import { createRuntime, type Runtime } from '../../src/platform/runtime.ts';
+
+export type SettlementModule = ReturnType<typeof createSettlementModule>;
+
+export function settlementConfig(overrides: Partial<SettlementConfig> = {}): SettlementConfig {
+  return { ...loadSettlementConfig({}), catchUpGraceMs: 0, catchUpTimeoutMs: 2000, ...overrides };
+}
+
+export function startSettlement(overrides: Partial<SettlementConfig> = {}): {
+  rt: Runtime;
+  settlement: SettlementModule;
+} {
+  const rt = createRuntime(loadConfig({ ...process.env, DATABASE_POOL_MAX: '8' }));
+  const settlement = createSettlementModule({
+    db: rt.db,
+    logger: rt.logger,
+    metrics: rt.metrics,
+    idempotency: rt.idempotency,
+    config: settlementConfig(overrides),
+  });
+  return { rt, settlement };
+}
+
+/** Feeds events as the consumer runner would: each in a transaction of its own. */
+export async function feed(
+  rt: Runtime,
+  settlement: SettlementModule,
+  events: readonly EventEnvelope[],
+): Promise<void> {
+  for (const event of events) {
+    await rt.db.transaction().execute((trx) => settlement.handlePaymentEvent(event, trx));
+  }
+}
+
+/** Feeds with `lanes` transactions at once (events of one order may race each other). */
+export async function feedConcurrently(
+  rt: Runtime,
+  settlement: SettlementModule,
+  events: readonly EventEnvelope[],
+  lanes: number,
+): Promise<void> {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: lanes }, async () => {
+      for (;;) {
+        const event = events[next++];
+        if (event === undefined) return;
+        await rt.db.transaction().execute((trx) => settlement.handlePaymentEvent(event, trx));
+      }
+    }),
+  );
+}
+
+export interface LineSnapshot {
+  id: number;
+  type: string;
+  order_id: string | null;
+  seller_id: string;
+  settlement_id: string | null;
+  recorded_at: Date;
+  gross_amount: number;
+  refund_amount: number;
+  discount_amount: number;
+  platform_discount_amount: number;
+  charged_amount: number;
+  pg_fee_amount: number;
+  platform_fee_amount: number;
+  vat_amount: number;
+  cancellation_fee_amount: number;
+  payout_amount: number;
+}
+
+export interface SettlementSnapshot {
+  id: string;
+  seller_id: string;
+  run_id: string;
+  period_start: Date;
+  period_end: Date;
+  gross_amount: number;
+  refund_amount: number;
+  discount_amount: number;
+  pg_fee_amount: number;
+  platform_fee_amount: number;
+  vat_amount: number;
+  cancellation_fee_amount: number;
+  payout_amount: number;
+  line_count: number;
+  status: string;
+}
+
+export async function snapshot(rt: Runtime, sellerIds: readonly string[]) {
+  const lines = await sql<LineSnapshot>`
+    select id, type, order_id, seller_id, settlement_id, recorded_at, gross_amount, refund_amount, discount_amount,
+           platform_discount_amount, charged_amount, pg_fee_amount, platform_fee_amount, vat_amount,
+           cancellation_fee_amount, payout_amount
+    from settlement_ledger_lines where seller_id = any(${sellerIds}::uuid[]) order by id`.execute(rt.db);
+  const settlements = await sql<SettlementSnapshot>`
+    select id, seller_id, run_id, period_start, period_end, gross_amount, refund_amount, discount_amount,
+           pg_fee_amount, platform_fee_amount, vat_amount, cancellation_fee_amount, payout_amount, line_count, status
+    from settlements where seller_id = any(${sellerIds}::uuid[]) order by id`.execute(rt.db);
+  return { lines: lines.rows, settlements: settlements.rows };
+}
+
+export const FIGURES = [
+  'gross_amount',
+  'refund_amount',
+  'discount_amount',
+  'pg_fee_amount',
+  'platform_fee_amount',
+  'vat_amount',
+  'cancellation_fee_amount',
+  'payout_amount',
+] as const;
+
+export const formula = (f: Record<(typeof FIGURES)[number], number>) =>
+  f.gross_amount -
+  f.refund_amount -
+  f.discount_amount -
+  f.pg_fee_amount -
+  f.platform_fee_amount -
+  f.vat_amount +
+  f.cancellation_fee_amount;
