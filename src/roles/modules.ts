@@ -1,0 +1,70 @@
+import { createBookingModule } from '../modules/booking/index.ts';
+import { createCatalogModule } from '../modules/catalog/index.ts';
+import { createCouponModule } from '../modules/coupon/index.ts';
+import { createIdentityModule } from '../modules/identity/index.ts';
+import { createQueueModule } from '../modules/queue/index.ts';
+import type { ModuleParts } from '../platform/module.ts';
+import type { Runtime } from '../platform/runtime.ts';
+
+/**
+ * Wires every module by hand, in dependency order. Each module gets only what it needs; modules
+ * reach each other only through what these factories return.
+ */
+export function createModules(rt: Runtime) {
+  const identity = createIdentityModule({
+    db: rt.db,
+    config: rt.config,
+    logger: rt.logger,
+    tokens: rt.tokens,
+    rateLimiter: rt.rateLimiter,
+  });
+  const catalog = createCatalogModule({
+    db: rt.db,
+    logger: rt.logger,
+    metrics: rt.metrics,
+    idempotency: rt.idempotency,
+    accounts: identity,
+  });
+  const queue = createQueueModule({
+    db: rt.db,
+    redis: rt.redis,
+    config: rt.config,
+    logger: rt.logger,
+    metrics: rt.metrics,
+    tokens: rt.tokens,
+    rateLimiter: rt.rateLimiter,
+    catalog,
+    onShutdown: rt.onShutdown,
+  });
+  const coupon = createCouponModule({
+    db: rt.db,
+    redis: rt.redis,
+    logger: rt.logger,
+    metrics: rt.metrics,
+    kafka: rt.kafka,
+    idempotency: rt.idempotency,
+    catalog,
+    onShutdown: rt.onShutdown,
+  });
+  const booking = createBookingModule({
+    db: rt.db,
+    redis: rt.redis,
+    config: rt.config,
+    logger: rt.logger,
+    metrics: rt.metrics,
+    idempotency: rt.idempotency,
+    catalog,
+    queue,
+    coupon,
+  });
+  catalog.setSeatStatusSource(booking.seatStatusSource);
+  // Further modules are created here in dependency order: catalog, queue, booking, coupon, payment, settlement.
+  return { identity, catalog, queue, coupon, booking };
+}
+
+export type Modules = ReturnType<typeof createModules>;
+
+/** Every module's contributions (routes, consumers, jobs) for the roles to collect. */
+export function moduleParts(modules: Modules): ModuleParts[] {
+  return Object.values(modules);
+}
