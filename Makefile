@@ -3,7 +3,7 @@ SHELL := /bin/bash
 NODE_ENV_SH := . scripts/node.sh
 export HTTP_PORT ?= 8080
 
-.PHONY: up down status deps services kafka migrate test check lint typecheck boundaries unit bench chaos
+.PHONY: up down status deps services kafka migrate test check lint typecheck boundaries unit bench chaos deploy-check
 
 up: deps services kafka migrate ## install, start PostgreSQL/Redis/Kafka, migrate, start all roles
 	@bash scripts/app.sh start
@@ -45,7 +45,10 @@ boundaries: deps
 
 check: lint typecheck boundaries
 
+deploy-check: deps ## Dockerfile, compose, Kubernetes, CI workflow, alerts, dashboard, logging (no Docker engine needed)
+	@bash scripts/check-deploy.sh
+
 unit: deps services kafka
 	@$(NODE_ENV_SH) && npx vitest run
 
-test: deps services kafka check unit ## every check, then the whole suite on real PostgreSQL, Redis and Kafka
+test: deps services kafka check deploy-check unit ## every check, then the whole suite on real PostgreSQL, Redis and Kafka
