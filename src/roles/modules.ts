@@ -3,6 +3,7 @@ import { createCatalogModule } from '../modules/catalog/index.ts';
 import { createCouponModule } from '../modules/coupon/index.ts';
 import { createIdentityModule } from '../modules/identity/index.ts';
 import { createQueueModule } from '../modules/queue/index.ts';
+import { createSettlementModule, titleSourceFrom } from '../modules/settlement/index.ts';
 import type { ModuleParts } from '../platform/module.ts';
 import type { Runtime } from '../platform/runtime.ts';
 
@@ -59,7 +60,14 @@ export function createModules(rt: Runtime) {
   });
   catalog.setSeatStatusSource(booking.seatStatusSource);
   // Further modules are created here in dependency order: catalog, queue, booking, coupon, payment, settlement.
-  return { identity, catalog, queue, coupon, booking };
+  const settlement = createSettlementModule({
+    db: rt.db,
+    logger: rt.logger,
+    metrics: rt.metrics,
+    idempotency: rt.idempotency,
+  });
+  settlement.setPerformanceTitleSource(titleSourceFrom((id) => catalog.listSchedulesOfPerformance(id)));
+  return { identity, catalog, queue, coupon, booking, settlement };
 }
 
 export type Modules = ReturnType<typeof createModules>;

@@ -140,3 +140,17 @@ export function createSettlementModule(deps: SettlementDeps) {
 }
 
 export type SettlementModule = ReturnType<typeof createSettlementModule>;
+
+/** Adapts a per-performance lookup (catalog.listSchedulesOfPerformance) to the CSV's title source. */
+export function titleSourceFrom(
+  lookup: (performanceId: string) => Promise<readonly { title: string }[]>,
+): PerformanceTitleSource {
+  return {
+    async titles(performanceIds) {
+      const found = await Promise.all(
+        performanceIds.map(async (id) => [id, (await lookup(id))[0]?.title] as const),
+      );
+      return new Map(found.flatMap(([id, title]) => (title === undefined ? [] : [[id, title] as const])));
+    },
+  };
+}
