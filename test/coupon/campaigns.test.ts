@@ -121,6 +121,19 @@ describe('creating campaigns', () => {
     expect(b.body.id).toBe(a.body.id);
   });
 
+  it("lists a performance's campaigns and the platform-wide ones, publicly", async () => {
+    const own = await createCampaign(t, seller, { performanceId, name: 'own' });
+    const res = await api<{ items: { id: string; performanceId: string | null }[] }>(
+      t.baseUrl,
+      'GET',
+      `/api/v1/coupon-campaigns?performanceId=${performanceId}&limit=100`,
+    );
+    expect(res.status).toBe(200);
+    expect(res.body.items.map((c) => c.id)).toContain(own);
+    for (const c of res.body.items) expect([performanceId, null]).toContain(c.performanceId);
+    expect((await api(t.baseUrl, 'GET', '/api/v1/coupon-campaigns?limit=0')).status).toBe(400);
+  });
+
   it('404 for an unknown campaign, 400 for a malformed id', async () => {
     expect((await api(t.baseUrl, 'GET', `/api/v1/coupon-campaigns/${crypto.randomUUID()}`)).status).toBe(404);
     expect((await api(t.baseUrl, 'GET', '/api/v1/coupon-campaigns/not-a-uuid')).status).toBe(400);

@@ -121,9 +121,13 @@ async function checkGrades(r: CouponResources, performanceId: string, grades: st
 }
 
 /** The public view, with live issue figures from Redis (rebuilt if Redis lost them). */
-export async function campaignView(r: CouponResources, id: string): Promise<CampaignView> {
-  const c = await r.campaigns.find(id);
+export async function campaignView(
+  r: CouponResources,
+  idOrCampaign: string | Campaign,
+): Promise<CampaignView> {
+  const c = typeof idOrCampaign === 'string' ? await r.campaigns.find(idOrCampaign) : idOrCampaign;
   if (c === null) throw CouponErrors.campaignNotFound();
+  const id = c.id;
   let remaining = await r.state.remaining(id);
   if (remaining === null) {
     const tooOld = Date.now() > c.issueEndsAt.getTime() + REBUILD_HORIZON_MS;

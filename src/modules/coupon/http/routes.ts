@@ -26,7 +26,7 @@ export function registerCouponRoutes(app: HttpApp, r: CouponResources, idempoten
     async (request, reply) =>
       idempotency.run(request, reply, async () => {
         const campaign = await createCampaign(r, principalOf(request), request.body);
-        return { statusCode: 201, body: await campaignView(r, campaign.id) };
+        return { statusCode: 201, body: await campaignView(r, campaign) };
       }),
   );
 
@@ -43,7 +43,7 @@ export function registerCouponRoutes(app: HttpApp, r: CouponResources, idempoten
         limit,
         offset,
       });
-      return { items: await Promise.all(campaigns.map((c) => campaignView(r, c.id))) };
+      return { items: await Promise.all(campaigns.map((c) => campaignView(r, c))) };
     },
   );
 
