@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { enqueueEvent } from '../../src/platform/outbox/enqueue.ts';
-import { startRelay } from '../../src/platform/outbox/relay.ts';
+import { enqueueEvent, OUTBOX_SHARDS } from '../../src/platform/outbox/enqueue.ts';
+import { type PublishedBatch, startRelay } from '../../src/platform/outbox/relay.ts';
 import type { Runtime } from '../../src/platform/runtime.ts';
 import {
   commitEvents,
@@ -77,6 +77,63 @@ describe('outbox relay', () => {
       expect(published?.values.reduce((s, v) => s + v.value, 0)).toBe(committed.length);
     } finally {
       await stop();
+      await reader.close();
+    }
+  });
+
+  it('two relays split the shards, never publish a row twice, and one takes over when the other stops', async () => {
+    const keys = Array.from({ length: 30 }, () => randomUUID());
+    const publishedBy = new Map<string, string[]>();
+    const onPublished = (batch: PublishedBatch) => {
+      for (const id of batch.eventIds)
+        publishedBy.set(id, [...(publishedBy.get(id) ?? []), batch.instanceId]);
+    };
+    const reader = await readTopic(rt, TEST_TOPIC, 'reader-d');
+    const a = startRelay(env.runtime(), { instanceId: 'A', claimIntervalMs: 300, onPublished });
+    const b = startRelay(env.runtime(), { instanceId: 'B', claimIntervalMs: 300, onPublished });
+    let bStopped = false;
+    try {
+      await waitFor(
+        () => a.ownedShards().length === 4 && b.ownedShards().length === 4,
+        10_000,
+        'an even split of the shards',
+      );
+      const union = new Set([...a.ownedShards(), ...b.ownedShards()]);
+      expect(union.size).toBe(OUTBOX_SHARDS);
+
+      const first = await commitEvents(rt, { keys, count: 2000, perTx: 40, tag: 'split' });
+      await waitFor(() => first.every((e) => publishedBy.has(e.eventId)), 30_000, 'both relays to publish');
+      const byA = first.filter((e) => publishedBy.get(e.eventId)?.[0] === 'A').length;
+      expect(byA).toBeGreaterThan(0);
+      expect(byA).toBeLessThan(first.length);
+
+      // B stops (gracefully: its batch in flight completes); A takes its shards over within seconds
+      const stoppedAt = Date.now();
+      await b();
+      bStopped = true;
+      await waitFor(() => a.ownedShards().length === OUTBOX_SHARDS, 5_000, 'A to own every shard');
+      const takeoverMs = Date.now() - stoppedAt;
+      const second = await commitEvents(rt, { keys, count: 500, perTx: 25, tag: 'split', after: first });
+      await waitFor(() => second.every((e) => publishedBy.has(e.eventId)), 20_000, 'A to publish the rest');
+      for (const e of second) expect(publishedBy.get(e.eventId)).toEqual(['A']);
+
+      const all = [...first, ...second];
+      for (const e of all) expect(publishedBy.get(e.eventId)?.length).toBe(1);
+      const mine = () => reader.messages.filter((m) => m.envelope.payload.tag === 'split');
+      await waitFor(() => mine().length >= all.length, 20_000, 'every event on Kafka');
+      await new Promise((r) => setTimeout(r, 1000));
+      expect(mine().length).toBe(all.length);
+      const lastSeq = new Map<string, number>();
+      for (const { envelope } of mine()) {
+        expect(envelope.payload.seq).toBe((lastSeq.get(envelope.key) ?? 0) + 1);
+        lastSeq.set(envelope.key, envelope.payload.seq);
+      }
+      console.info(
+        `two relays: ${all.length} events, A published ${byA} of the first ${first.length}, takeover in ${takeoverMs} ms`,
+      );
+    } finally {
+      if (!bStopped) await b();
+      await a();
       await reader.close();
     }
   });

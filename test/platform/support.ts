@@ -6,10 +6,12 @@ import {
   MessagesStreamModes,
   stringDeserializers,
 } from '@platformatic/kafka';
+import { sql } from 'kysely';
 import pg from 'pg';
 import { loadConfig } from '../../src/platform/config.ts';
 import { ensureTopics, topicName } from '../../src/platform/kafka.ts';
 import { migrateToLatest } from '../../src/platform/migrate.ts';
+import type { ConsumerSpec } from '../../src/platform/outbox/consumer.ts';
 import { type EventEnvelope, enqueueEvent } from '../../src/platform/outbox/enqueue.ts';
 import { createRuntime, type Runtime } from '../../src/platform/runtime.ts';
 
@@ -70,11 +72,19 @@ export async function isolatedEnvironment(tag: string): Promise<Isolated> {
 /** Commits `count` events spread over `keys`, `perTx` events per transaction; returns ids in commit order. */
 export async function commitEvents(
   rt: Runtime,
-  opts: { keys: string[]; count: number; perTx?: number; tag?: string },
+  opts: {
+    keys: string[];
+    count: number;
+    perTx?: number;
+    tag?: string;
+    /** Events committed before for the same keys: their sequence numbers go on from there. */
+    after?: { key: string; seq: number }[];
+  },
 ): Promise<{ eventId: string; key: string; seq: number }[]> {
   const perTx = opts.perTx ?? 50;
   const out: { eventId: string; key: string; seq: number }[] = [];
   const seqByKey = new Map<string, number>();
+  for (const e of opts.after ?? []) seqByKey.set(e.key, Math.max(seqByKey.get(e.key) ?? 0, e.seq));
   for (let start = 0; start < opts.count; start += perTx) {
     await rt.db.transaction().execute(async (trx) => {
       for (let i = start; i < Math.min(opts.count, start + perTx); i++) {
@@ -144,4 +154,58 @@ export async function unpublishedCount(rt: Runtime): Promise<number> {
     'select count(*)::int as n from outbox where published_at is null',
   );
   return rows[0]?.n ?? 0;
+}
+
+/** The table consumer tests write their effects to: no unique key, so a double apply would show. */
+export async function createEffectsTable(rt: Runtime): Promise<void> {
+  await rt.pool.query(`create table if not exists test_effects (
+    n bigserial primary key, consumer text not null, event_id uuid not null, key text not null, seq int not null)`);
+}
+
+/** A consumer whose effect is one row per applied event; `delayMs` slows it to widen crash windows. */
+export function effectsConsumer(name: string, delayMs = 0, failOnce?: Map<string, number>): ConsumerSpec {
+  return {
+    name,
+    topics: [TEST_TOPIC],
+    async handle(event, trx) {
+      const fails = failOnce?.get(event.eventId) ?? 0;
+      if (fails > 0) {
+        failOnce?.set(event.eventId, fails - 1);
+        throw new Error(`injected handler failure for ${event.eventId}`);
+      }
+      const payload = event.payload as { seq: number };
+      await sql`insert into test_effects (consumer, event_id, key, seq)
+        values (${name}, ${event.eventId}, ${event.key}, ${payload.seq})`.execute(trx);
+      if (delayMs > 0) await new Promise((r) => setTimeout(r, delayMs));
+    },
+  };
+}
+
+/** Checks the effects of one consumer: each expected event exactly once, in order per key. */
+export async function effectsOf(rt: Runtime, consumer: string) {
+  const { rows } = await rt.pool.query<{ event_id: string; key: string; seq: number }>(
+    'select event_id, key, seq from test_effects where consumer = $1 order by n',
+    [consumer],
+  );
+  return rows;
+}
+
+export function assertExactlyOnceInOrder(
+  rows: { event_id: string; key: string; seq: number }[],
+  expected: { eventId: string; key: string; seq: number }[],
+): void {
+  const counts = new Map<string, number>();
+  for (const r of rows) counts.set(r.event_id, (counts.get(r.event_id) ?? 0) + 1);
+  const doubled = [...counts.entries()].filter(([, n]) => n > 1);
+  if (doubled.length > 0) throw new Error(`${doubled.length} events applied more than once`);
+  const missing = expected.filter((e) => !counts.has(e.eventId));
+  if (missing.length > 0) throw new Error(`${missing.length} events never applied`);
+  if (rows.length !== expected.length)
+    throw new Error(`${rows.length} effects for ${expected.length} events`);
+  const last = new Map<string, number>();
+  for (const r of rows) {
+    if (r.seq !== (last.get(r.key) ?? 0) + 1)
+      throw new Error(`key ${r.key}: seq ${r.seq} after ${last.get(r.key)}`);
+    last.set(r.key, r.seq);
+  }
 }

@@ -14,7 +14,7 @@ import { topicName } from '../kafka.ts';
 import type { Runtime } from '../runtime.ts';
 import type { ConsumerSpec } from './consumer.ts';
 import type { EventEnvelope } from './enqueue.ts';
-import { backoffMs, counterOnce, gaugeOnce } from './support.ts';
+import { backoffMs, counterOnce, gaugeOnce, Waker } from './support.ts';
 
 export interface ConsumerRunnerOptions {
   /** Messages handled in one PostgreSQL transaction (whatever one read of the stream holds, up to this). */
@@ -24,6 +24,8 @@ export interface ConsumerRunnerOptions {
   /** How often consumer lag is measured. */
   lagIntervalMs?: number;
   instanceId?: string;
+  /** Group session timeout: how long a dead worker's partitions wait before another worker gets them. */
+  sessionTimeoutMs?: number;
 }
 
 type KafkaMessage = Message<string, string, string, string>;
@@ -205,7 +207,7 @@ export function startConsumers(
         isolationLevel: FetchIsolationLevels.READ_COMMITTED,
         maxWaitTime: options.maxWaitTimeMs ?? 500,
         timeout: 30_000,
-        sessionTimeout: 30_000,
+        sessionTimeout: options.sessionTimeoutMs ?? 10_000,
         heartbeatInterval: 3_000,
       });
       consumer.on('consumer:lag', (lag) => {
@@ -226,11 +228,12 @@ export function startConsumers(
         stream.on('error', (err) => {
           streamError = err;
         });
+        const nextBatch = batchReader(stream, halt.signal);
         consumer.startLagMonitoring({ topics }, options.lagIntervalMs ?? 10_000);
         log.info({ consumer: spec.name, groupId, topics }, 'consumer started');
         attempt = 0;
         for (;;) {
-          const batch = await nextBatch(stream, batchSize, halt.signal);
+          const batch = await nextBatch(batchSize);
           if (batch === null) break;
           const done = await processBatch(spec, batch);
           if (done.length > 0) await commitOffsets(spec, done);
@@ -264,39 +267,31 @@ export function startConsumers(
 
 type MessageStream = import('@platformatic/kafka').MessagesStream<string, string, string, string>;
 
-/** Waits for messages and returns what one read of the buffer holds (up to `max`); null when done. */
-async function nextBatch(
-  stream: MessageStream,
-  max: number,
-  signal: AbortSignal,
-): Promise<KafkaMessage[] | null> {
-  for (;;) {
-    if (signal.aborted) return null;
-    const first = stream.read() as KafkaMessage | null;
-    if (first !== null) {
-      const batch = [first];
+/**
+ * Pull-mode batches from a MessagesStream. The 'readable' listener stays attached for the stream's life:
+ * with no 'readable' (or 'data') listener the stream counts as unconsumed and stops fetching.
+ */
+function batchReader(stream: MessageStream, signal: AbortSignal) {
+  const waker = new Waker();
+  const wake = () => waker.wake();
+  stream.on('readable', wake);
+  stream.on('end', wake);
+  stream.on('close', wake);
+  stream.on('error', wake);
+  signal.addEventListener('abort', wake, { once: true });
+  /** Waits for messages and returns what the buffer holds (up to `max`); null when stopping or ended. */
+  return async (max: number): Promise<KafkaMessage[] | null> => {
+    for (;;) {
+      if (signal.aborted) return null;
+      const batch: KafkaMessage[] = [];
       while (batch.length < max) {
         const next = stream.read() as KafkaMessage | null;
         if (next === null) break;
         batch.push(next);
       }
-      return batch;
+      if (batch.length > 0) return batch;
+      if (stream.readableEnded || stream.destroyed) return null;
+      await waker.sleep(1_000);
     }
-    if (stream.readableEnded || stream.destroyed) return null;
-    await new Promise<void>((resolve) => {
-      const done = () => {
-        stream.off('readable', done);
-        stream.off('end', done);
-        stream.off('close', done);
-        stream.off('error', done);
-        signal.removeEventListener('abort', done);
-        resolve();
-      };
-      stream.on('readable', done);
-      stream.on('end', done);
-      stream.on('close', done);
-      stream.on('error', done);
-      signal.addEventListener('abort', done, { once: true });
-    });
-  }
+  };
 }

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { randomInt, randomUUID } from 'node:crypto';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { MessageToProduce, Producer } from '@platformatic/kafka';
 import pg from 'pg';
@@ -9,6 +9,10 @@ import { backoffMs, counterOnce, gaugeOnce, histogramOnce, Waker } from './suppo
 
 /** First key of the two-int advisory lock `(RELAY_LOCK_CLASS, shard)` that marks a shard's owner. */
 export const RELAY_LOCK_CLASS = 0x0b7b0c01;
+/** `(RELAY_MEMBER_CLASS, random)`: held by every live relay, so relays can count each other. */
+export const RELAY_MEMBER_CLASS = 0x0b7b0c02;
+/** A shard nobody took for this many claim ticks is taken even beyond the fair share. */
+const ORPHAN_TICKS = 3;
 
 export interface RelayOptions {
   /** Names this process in logs and Kafka client ids; random by default. */
@@ -74,6 +78,11 @@ interface ShardWorker {
  * publishes a key at a time (order per key). Each owned shard runs its own loop: claim a batch
  * (`FOR UPDATE SKIP LOCKED`), publish it in one Kafka transaction, mark the rows, commit. A crash between
  * the Kafka commit and the PostgreSQL commit republishes the batch; consumers dedupe by event id.
+ *
+ * Balance: every relay holds a membership lock; each claim tick a relay counts the members, keeps at most
+ * its fair share `ceil(shards / members)` (handing extra shards back after their batch in flight) and
+ * claims free shards up to that share. A shard left free for ORPHAN_TICKS ticks is taken by anyone, so
+ * a dead relay's shards are taken over within a few claim intervals at worst, one interval usually.
  */
 export function startRelay(rt: Runtime, options: RelayOptions = {}): RelayStop {
   const instanceId = options.instanceId ?? randomUUID().slice(0, 8);
@@ -105,6 +114,8 @@ export function startRelay(rt: Runtime, options: RelayOptions = {}): RelayStop {
   let probe: pg.Client | undefined;
   let claimTimer: NodeJS.Timeout | undefined;
   let claiming: Promise<void> = Promise.resolve();
+  const memberKey = randomInt(1, 2 ** 31 - 1);
+  const freeTicks = new Map<number, number>();
 
   const connect = async (purpose: string): Promise<pg.Client> => {
     const client = new pg.Client({
@@ -125,6 +136,7 @@ export function startRelay(rt: Runtime, options: RelayOptions = {}): RelayStop {
     client.on('end', () => {
       if (listener === client) listener = undefined;
     });
+    await client.query('select pg_advisory_lock($1, $2)', [RELAY_MEMBER_CLASS, memberKey]);
     await client.query('listen outbox_new');
     listener = client;
   };
@@ -167,7 +179,10 @@ export function startRelay(rt: Runtime, options: RelayOptions = {}): RelayStop {
       };
     });
     try {
-      const tx = await w.producer.beginTransaction();
+      // -1/-1 = "no previous producer": @platformatic/kafka 2.12 otherwise sends producer id 0, epoch 0 in
+      // the first InitProducerId, which the broker answers PRODUCER_FENCED for any transactional id that
+      // was used before (a restarted relay, a takeover). Only the first transaction of a producer inits.
+      const tx = await w.producer.beginTransaction({ producerId: -1n, producerEpoch: -1 });
       try {
         await tx.send({ messages });
         await tx.commit();
@@ -256,19 +271,54 @@ export function startRelay(rt: Runtime, options: RelayOptions = {}): RelayStop {
     });
   };
 
-  const claimUnowned = async () => {
-    for (let shard = 0; shard < OUTBOX_SHARDS && !stopped; shard++) {
-      if (workers.has(shard)) continue;
-      probe ??= await connect('probe');
-      const { rows } = await probe.query<{ ok: boolean }>('select pg_try_advisory_lock($1, $2) as ok', [
-        RELAY_LOCK_CLASS,
-        shard,
-      ]);
-      if (rows[0]?.ok === true) {
-        startWorker(shard, probe);
-        probe = undefined;
-      }
+  /** Live relays on this database and the shards someone holds, from pg_locks. */
+  const survey = async (client: pg.Client) => {
+    const { rows } = await client.query<{ classid: number; objid: number }>(
+      `select classid::int8 as classid, objid::int8 as objid from pg_locks
+       where locktype = 'advisory' and granted and objsubid = 2 and classid in ($1::int8::oid, $2::int8::oid)
+         and database = (select oid from pg_database where datname = current_database())`,
+      [RELAY_LOCK_CLASS, RELAY_MEMBER_CLASS],
+    );
+    const members = rows.filter((r) => r.classid === RELAY_MEMBER_CLASS).length;
+    const held = new Set(rows.filter((r) => r.classid === RELAY_LOCK_CLASS).map((r) => r.objid));
+    return { members: Math.max(1, members), held };
+  };
+
+  const release = (w: ShardWorker) => {
+    log.info({ shard: w.shard }, 'hands outbox shard back (over fair share)');
+    w.lost = true;
+    w.waker.wake();
+  };
+
+  const balance = async () => {
+    if (listener === undefined) return;
+    const { members, held } = await survey(listener);
+    const share = Math.ceil(OUTBOX_SHARDS / members);
+    const mine = [...workers.values()].filter((w) => !w.lost).sort((a, b) => a.shard - b.shard);
+    for (const w of mine.slice(share)) release(w);
+    let owned = Math.min(mine.length, share);
+    for (let shard = 0; shard < OUTBOX_SHARDS; shard++) {
+      if (held.has(shard)) freeTicks.delete(shard);
+      else freeTicks.set(shard, (freeTicks.get(shard) ?? 0) + 1);
     }
+    for (let shard = 0; shard < OUTBOX_SHARDS && !stopped; shard++) {
+      if (workers.has(shard) || held.has(shard)) continue;
+      if (owned >= share && (freeTicks.get(shard) ?? 0) < ORPHAN_TICKS) continue;
+      if (await tryClaim(shard)) owned++;
+    }
+  };
+
+  const tryClaim = async (shard: number): Promise<boolean> => {
+    probe ??= await connect('probe');
+    const { rows } = await probe.query<{ ok: boolean }>('select pg_try_advisory_lock($1, $2) as ok', [
+      RELAY_LOCK_CLASS,
+      shard,
+    ]);
+    if (rows[0]?.ok !== true) return false;
+    freeTicks.delete(shard);
+    startWorker(shard, probe);
+    probe = undefined;
+    return true;
   };
 
   const updateLag = async () => {
@@ -285,7 +335,7 @@ export function startRelay(rt: Runtime, options: RelayOptions = {}): RelayStop {
   const tick = async () => {
     try {
       await ensureListener();
-      await claimUnowned();
+      await balance();
       await updateLag();
     } catch (err) {
       if (!stopped) log.warn({ err }, 'relay claim tick failed');
