@@ -20,7 +20,8 @@ export async function buildApi(rt: Runtime, modules: Modules): Promise<HttpApp> 
   });
   // The API document and its explorer are public, like the contract they describe.
   app.addHook('onRoute', (route) => {
-    if (route.url === '/docs' || route.url.startsWith('/docs/')) route.config = { ...route.config, auth: 'public' };
+    if (route.url === '/docs' || route.url.startsWith('/docs/'))
+      route.config = { ...route.config, auth: 'public' };
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
 
