@@ -1,3 +1,4 @@
+import { get } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { api, startTestApp, type TestApp } from '../support/harness.ts';
 import { type Actor, actor, createPerformance, createVenue, FakeSeatStatus } from './support.ts';
@@ -44,6 +45,20 @@ describe('seat map', () => {
     const res = await seatMap(p.schedules[0]?.id ?? '');
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toContain('application/json');
+    expect(res.headers.get('content-encoding')).toBe('gzip'); // fetch asks for gzip and inflates
+    // A client that does not ask for gzip gets the plain JSON bytes with the same content.
+    const plain = await new Promise<string>((resolve, reject) => {
+      get(`${t.baseUrl}/api/v1/schedules/${p.schedules[0]?.id}/seats`, (r) => {
+        expect(r.headers['content-encoding']).toBeUndefined();
+        let text = '';
+        r.setEncoding('utf8');
+        r.on('data', (c: string) => {
+          text += c;
+        });
+        r.on('end', () => resolve(text));
+      }).on('error', reject);
+    });
+    expect(JSON.parse(plain)).toEqual(res.body);
     expect(res.body.seats).toHaveLength(22);
     expect(res.body.seats[0]).toEqual({
       id: expect.any(Number),

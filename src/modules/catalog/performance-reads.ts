@@ -74,7 +74,7 @@ export function createPerformanceReads(
           const left =
             found === undefined
               ? new Map<string, number>()
-              : await remainingByGrade(found.map, live, source, s.id);
+              : await remainingByGrade(found.map, live, source, s.id, found.key.status);
           const remaining = grades.map((g) => ({ grade: g.grade, available: left.get(g.grade) ?? 0 }));
           return {
             id: s.id,

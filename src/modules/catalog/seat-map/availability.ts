@@ -1,31 +1,23 @@
-import { Readable } from 'node:stream';
 import type { SeatStatusSource } from '../ports.ts';
 import type { SeatMapCache } from './cache.ts';
-import type { LiveSeatCache } from './live-cache.ts';
+import type { LiveSeatCache, LiveView } from './live-cache.ts';
 import type { StaticSeatMap } from './static-map.ts';
 
 export type { StandingView } from './live-cache.ts';
 
 /**
- * The public seat map of one schedule as a JSON byte stream: the merged seats buffer (shared by
- * concurrent readers, see LiveSeatCache) between a small head and a tail carrying the standing
- * sections. Undefined when the schedule is unknown or its performance deleted.
+ * The public seat map of one schedule, as response bytes shared by concurrent readers (see
+ * LiveSeatCache). Undefined when the schedule is unknown or its performance deleted.
  */
-export async function renderSeatMap(
+export async function seatMapView(
   cache: SeatMapCache,
   live: LiveSeatCache,
   source: SeatStatusSource,
   scheduleId: string,
-): Promise<{ stream: Readable; length: number } | undefined> {
+): Promise<LiveView | undefined> {
   const found = await cache.forSchedule(scheduleId);
   if (found === undefined || found.key.status === 'DELETED') return undefined;
-  const view = await live.view(scheduleId, found.map, source);
-  const head = Buffer.from(`{"scheduleId":"${scheduleId}","status":"${found.key.status}","seats":[`);
-  const tail = Buffer.from(`],"standing":${JSON.stringify(view.standing)}}`);
-  return {
-    stream: Readable.from([head, view.seats, tail], { objectMode: false }),
-    length: head.length + view.seats.length + tail.length,
-  };
+  return live.view(scheduleId, found.key.status, found.map, source);
 }
 
 /** Remaining seats and places per grade of one schedule (performance detail). */
@@ -34,8 +26,9 @@ export async function remainingByGrade(
   live: LiveSeatCache,
   source: SeatStatusSource,
   scheduleId: string,
+  status: string,
 ): Promise<Map<string, number>> {
-  const view = await live.view(scheduleId, map, source);
+  const view = await live.view(scheduleId, status, map, source);
   const left = [...map.gradeTotals];
   for (const id of view.unavailable.keys()) {
     const i = map.indexById.get(id);

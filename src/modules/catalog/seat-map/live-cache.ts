@@ -1,3 +1,5 @@
+import { promisify } from 'node:util';
+import { constants, gzip } from 'node:zlib';
 import type { SeatStatusSource } from '../ports.ts';
 import { overlayStatuses, type StaticSeatMap } from './static-map.ts';
 
@@ -10,12 +12,17 @@ export interface StandingView {
   available: number;
 }
 
-/** One schedule's seat statuses merged into bytes, shared by every reader while it is fresh. */
+/** One schedule's seat map merged into response bytes, shared by every reader while it is fresh. */
 export interface LiveView {
-  seats: Buffer;
+  /** The whole JSON response body. */
+  json: Buffer;
+  /** The same, gzip-compressed once on first demand (off the event loop). */
+  gzipped(): Promise<Buffer>;
   standing: StandingView[];
   unavailable: Map<number, 'HELD' | 'SOLD'>;
 }
+
+const gzipAsync = promisify(gzip);
 
 export interface LiveCacheOptions {
   /** Without `statusVersion`: how long a merged view is reused (the map may lag holds that long). */
@@ -46,8 +53,13 @@ export class LiveSeatCache {
     this.#options = options;
   }
 
-  async view(scheduleId: string, map: StaticSeatMap, source: SeatStatusSource): Promise<LiveView> {
-    const mapKey = `${map.performanceId}:${map.version}`;
+  async view(
+    scheduleId: string,
+    status: string,
+    map: StaticSeatMap,
+    source: SeatStatusSource,
+  ): Promise<LiveView> {
+    const mapKey = `${map.performanceId}:${map.version}:${status}`;
     const version = source.statusVersion === undefined ? undefined : await source.statusVersion(scheduleId);
     const now = Date.now();
     const hit = this.#entries.get(scheduleId);
@@ -58,7 +70,7 @@ export class LiveSeatCache {
       version,
       startedAt: now,
       settled: false,
-      view: render(scheduleId, map, source),
+      view: render(scheduleId, status, map, source),
     };
     this.#entries.set(scheduleId, entry);
     try {
@@ -85,7 +97,12 @@ export class LiveSeatCache {
   }
 }
 
-async function render(scheduleId: string, map: StaticSeatMap, source: SeatStatusSource): Promise<LiveView> {
+async function render(
+  scheduleId: string,
+  status: string,
+  map: StaticSeatMap,
+  source: SeatStatusSource,
+): Promise<LiveView> {
   const [unavailable, standing] = await Promise.all([
     source.unavailableSeats(scheduleId),
     Promise.all(
@@ -95,5 +112,20 @@ async function render(scheduleId: string, map: StaticSeatMap, source: SeatStatus
       }),
     ),
   ]);
-  return { seats: overlayStatuses(map, unavailable), standing, unavailable };
+  const json = Buffer.concat([
+    Buffer.from(`{"scheduleId":"${scheduleId}","status":"${status}","seats":[`),
+    overlayStatuses(map, unavailable),
+    Buffer.from(`],"standing":${JSON.stringify(standing)}}`),
+  ]);
+  let compressed: Promise<Buffer> | undefined;
+  return {
+    json,
+    // Level 1: a 5 MB stadium map shrinks ~15× in a few ms of a libuv thread, once per view.
+    gzipped: () => {
+      compressed ??= gzipAsync(json, { level: constants.Z_BEST_SPEED });
+      return compressed;
+    },
+    standing,
+    unavailable,
+  };
 }
