@@ -1,0 +1,46 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startConsumers } from '../../src/platform/outbox/consumer-runner.ts';
+import { startRelay } from '../../src/platform/outbox/relay.ts';
+import { api, startTestApp, type TestApp } from '../support/harness.ts';
+import { accounts, createSale, join, me, waitFor } from './support.ts';
+
+let t: TestApp;
+beforeAll(async () => {
+  t = await startTestApp({ RATE_LIMIT_IP_PER_SECOND: '1000000' });
+});
+afterAll(async () => t.close());
+
+describe('catalog events', () => {
+  it('closes the queue when the performance is cancelled (outbox → Kafka → queue consumer)', async () => {
+    const sale = await createSale(t);
+    const buyers = await accounts(t, 3);
+    for (const b of buyers) expect((await join(t, sale.scheduleId, b.accessToken)).status).toBe(202);
+    const stopRelay = startRelay(t.rt, { claimIntervalMs: 500 });
+    const stopConsumers = startConsumers(t.rt, t.modules.queue.consumers());
+    try {
+      const cancel = await api(t.baseUrl, 'POST', `/api/v1/performances/${sale.performanceId}/cancel`, {
+        token: sale.seller.accessToken,
+        body: { reason: 'artist ill' },
+      });
+      expect(cancel.status).toBe(202);
+      for (const b of buyers) {
+        const closed = await waitFor(
+          'the queue to close',
+          async () => {
+            const r = await me(t, sale.scheduleId, b.accessToken);
+            return r.body.state === 'CLOSED' ? r.body : null;
+          },
+          30_000,
+        );
+        expect(closed.closedReason).toBe('CANCELLED');
+      }
+      const [late] = await accounts(t, 1);
+      const refused = await join(t, sale.scheduleId, late?.accessToken ?? '');
+      expect(refused.status).toBe(409);
+      expect(refused.body.code).toBe('SALES_CLOSED');
+    } finally {
+      await stopConsumers();
+      await stopRelay();
+    }
+  }, 60_000);
+});
