@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
 import {
   createSettlementModule,
@@ -128,3 +129,66 @@ export const formula = (f: Record<(typeof FIGURES)[number], number>) =>
   f.platform_fee_amount -
   f.vat_amount +
   f.cancellation_fee_amount;
+
+export function approvedEvent(p: {
+  orderId?: string;
+  sellerId: string;
+  performanceId?: string;
+  at: Date;
+  gross: number;
+  discount?: number;
+  fundedBy?: 'SELLER' | 'PLATFORM' | null;
+  paymentKey?: string;
+}): EventEnvelope {
+  const orderId = p.orderId ?? randomUUID();
+  const discount = p.discount ?? 0;
+  return {
+    eventId: randomUUID(),
+    type: 'payment.approved',
+    key: orderId,
+    occurredAt: p.at.toISOString(),
+    payload: {
+      orderId,
+      tossOrderId: `qt_${orderId.slice(0, 8)}`,
+      paymentKey: p.paymentKey ?? `pk_${orderId.replaceAll('-', '')}`,
+      sellerId: p.sellerId,
+      performanceId: p.performanceId ?? randomUUID(),
+      scheduleId: randomUUID(),
+      buyerId: randomUUID(),
+      approvedAt: p.at.toISOString(),
+      grossAmount: p.gross,
+      discountAmount: discount,
+      discountFundedBy: p.fundedBy ?? (discount > 0 ? 'SELLER' : null),
+      amount: p.gross - discount,
+      method: 'CARD',
+    },
+  };
+}
+
+export function refundedEvent(
+  sale: EventEnvelope,
+  p: { at: Date; face: number; discount?: number; fee?: number; full?: boolean; refundId?: string },
+): EventEnvelope {
+  const s = sale.payload as { orderId: string; paymentKey: string; sellerId: string; performanceId: string };
+  const discount = p.discount ?? 0;
+  const fee = p.fee ?? 0;
+  return {
+    eventId: randomUUID(),
+    type: 'payment.refunded',
+    key: s.orderId,
+    occurredAt: p.at.toISOString(),
+    payload: {
+      orderId: s.orderId,
+      paymentKey: s.paymentKey,
+      refundId: p.refundId ?? `tx_${randomUUID()}`,
+      sellerId: s.sellerId,
+      performanceId: s.performanceId,
+      refundedAt: p.at.toISOString(),
+      refundFaceValue: p.face,
+      refundDiscount: discount,
+      refundAmount: p.face - discount - fee,
+      cancellationFee: fee,
+      full: p.full ?? false,
+    },
+  };
+}

@@ -87,8 +87,9 @@ export const LineView = Type.Object({
 
 export const FeeRuleBody = Type.Object(
   {
-    pgFeeRateBps: Type.Union([Type.Integer({ minimum: 0, maximum: 10_000 }), Type.Null()]),
-    platformFeeRateBps: Type.Union([Type.Integer({ minimum: 0, maximum: 10_000 }), Type.Null()]),
+    // null first: with type coercion on, a null tried against the integer branch would become 0
+    pgFeeRateBps: Type.Union([Type.Null(), Type.Integer({ minimum: 0, maximum: 10_000 })]),
+    platformFeeRateBps: Type.Union([Type.Null(), Type.Integer({ minimum: 0, maximum: 10_000 })]),
   },
   { additionalProperties: false },
 );
