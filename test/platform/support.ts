@@ -163,10 +163,15 @@ export async function createEffectsTable(rt: Runtime): Promise<void> {
 }
 
 /** A consumer whose effect is one row per applied event; `delayMs` slows it to widen crash windows. */
-export function effectsConsumer(name: string, delayMs = 0, failOnce?: Map<string, number>): ConsumerSpec {
+export function effectsConsumer(
+  name: string,
+  delayMs = 0,
+  failOnce?: Map<string, number>,
+  topic = TEST_TOPIC,
+): ConsumerSpec {
   return {
     name,
-    topics: [TEST_TOPIC],
+    topics: [topic],
     async handle(event, trx) {
       const fails = failOnce?.get(event.eventId) ?? 0;
       if (fails > 0) {
