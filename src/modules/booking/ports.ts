@@ -48,6 +48,7 @@ export interface SeatStatusSource {
   unavailableSeats(scheduleId: string): Promise<Map<number, 'HELD' | 'SOLD'>>;
   standingTaken(scheduleId: string, sectionId: string): Promise<number>;
   hasSales?(scheduleIds: string[]): Promise<boolean>;
+  statusVersion?(scheduleId: string): Promise<string | number>;
 }
 
 // ---- queue (consumed) ----

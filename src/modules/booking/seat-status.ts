@@ -31,5 +31,7 @@ export function seatStatusSource(ctx: BookingContext): SeatStatusSource {
     },
 
     hasSales: (scheduleIds) => ctx.orders.hasSales(scheduleIds),
+
+    statusVersion: (scheduleId) => ctx.store.version(scheduleId),
   };
 }

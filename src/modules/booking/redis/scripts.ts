@@ -3,7 +3,7 @@
  * Cluster slot); KEYS[1] is always the meta hash `seat:{s:<id>}:m`, and the pub/sub channel is derived
  * from it (`...:ch`, carrying the client's key prefix, which ioredis does not add to channels).
  *
- *   m        hash   exat (keys' expiry, ms), init (ms), fence (monotonic fencing counter)
+ *   m        hash   exat (keys' expiry, ms), init (ms), fence (monotonic fencing counter), v (bumped by every change)
  *   seats    hash   seatId → `holdId|expiresAtMs|fence` (held; lapsed when expiresAt <= now) | `S|orderId`
  *   st       hash   `<sectionId>:h` standing entries held, `<sectionId>:s` standing entries sold
  *   stz      zset   `holdId|sectionId|qty` scored by expiry (standing holds, lazily expired)
@@ -63,6 +63,7 @@ redis.call('HSET', hk, 'u', userId, 'k', 'S', 'seats', csv, 'n', n, 'e', exp, 'c
 redis.call('PEXPIREAT', hk, tonumber(exp) + keepMs)
 redis.call('ZADD', uk, exp, holdId .. '|' .. n)
 keep(uk, tonumber(exp) + keepMs)
+redis.call('HINCRBY', m, 'v', 1)
 redis.call('PUBLISH', chan(m), 'H|' .. csv)
 return {'OK', fence}
 `;
@@ -102,6 +103,7 @@ redis.call('HSET', hk, 'u', userId, 'k', 'T', 'sec', sec, 'n', qty, 'e', exp, 'c
 redis.call('PEXPIREAT', hk, tonumber(exp) + keepMs)
 redis.call('ZADD', uk, exp, holdId .. '|' .. qty)
 keep(uk, tonumber(exp) + keepMs)
+redis.call('HINCRBY', m, 'v', 1)
 redis.call('PUBLISH', chan(m), 'T|' .. sec .. '|' .. (capacity - taken - qty))
 return {'OK', fence}
 `;
@@ -141,6 +143,7 @@ else
 end
 redis.call('ZREM', uk, holdId .. '|' .. h[5])
 redis.call('DEL', hk)
+redis.call('HINCRBY', m, 'v', 1)
 return {'OK', h[1], unpack(freed)}
 `;
 
@@ -166,6 +169,7 @@ elseif not redis.call('ZSCORE', stz, holdId .. '|' .. h[4] .. '|' .. h[5]) then
   return {'LOST'}
 end
 redis.call('HSET', hk, 'st', 'O', 'o', orderId)
+redis.call('HINCRBY', m, 'v', 1)
 return {'OK', h[6]}
 `;
 
@@ -246,6 +250,7 @@ redis.call('HSET', paid, userId, ARGV[5])
 keep(paid, tonumber(exat))
 if #sold > 0 then redis.call('PUBLISH', chan(m), 'S|' .. table.concat(sold, ',')) end
 if #freed > 0 then redis.call('PUBLISH', chan(m), 'A|' .. table.concat(freed, ',')) end
+redis.call('HINCRBY', m, 'v', 1)
 return 'OK'
 `;
 
@@ -288,6 +293,7 @@ for _, p in ipairs(d.paid) do redis.call('HSET', paid, p[1], p[2]) end
 local f = redis.call('HGET', m, 'fence')
 if not f or tonumber(f) < tonumber(d.fenceFloor) then redis.call('HSET', m, 'fence', d.fenceFloor) end
 redis.call('HSET', m, 'exat', d.exat, 'init', ARGV[2])
+redis.call('HINCRBY', m, 'v', 1)
 for _, k in ipairs({m, seats, st, stz, paid}) do redis.call('PEXPIREAT', k, d.exat) end
 return 1
 `;

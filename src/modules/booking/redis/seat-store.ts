@@ -255,6 +255,12 @@ export class SeatStore {
     return (await this.#seed([seatKeys(scheduleId).m], [JSON.stringify(data), nowMs])) === 1;
   }
 
+  /** Moves whenever a seat or standing count of the schedule changes in Redis (catalog's cache key). */
+  async version(scheduleId: string): Promise<string> {
+    const [v, init] = await this.#redis.hmget(seatKeys(scheduleId).m, 'v', 'init');
+    return init === null ? `unloaded:${Date.now()}` : `${init}:${v ?? 0}`;
+  }
+
   async isLoaded(scheduleId: string): Promise<boolean> {
     return (await this.#redis.hexists(seatKeys(scheduleId).m, 'exat')) === 1;
   }

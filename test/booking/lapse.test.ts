@@ -1,0 +1,120 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { api } from '../support/harness.ts';
+import {
+  accounts,
+  admit,
+  type BookingTestApp,
+  checkRecordInvariants,
+  createSale,
+  hold,
+  order,
+  pay,
+  redisSeats,
+  seatMap,
+  sleep,
+  startBookingApp,
+} from './support.ts';
+
+const TTL = 10; // the configuration minimum
+let t: BookingTestApp;
+beforeAll(async () => {
+  t = await startBookingApp({ HOLD_TTL_SECONDS: String(TTL), HOLD_MAX_EXTEND_SECONDS: '5' });
+});
+afterAll(async () => t.close());
+
+const events = async (scheduleId: string) =>
+  (
+    await t.rt.db
+      .selectFrom('outbox')
+      .select(['type'])
+      .where('key', '=', scheduleId)
+      .where('topic', '=', 'booking.events')
+      .orderBy('id')
+      .execute()
+  ).map((e) => e.type);
+
+describe('hold expiry', () => {
+  it('a lapsed hold frees its seats without a sweep; its owner can no longer order them', async () => {
+    const sale = await createSale(t);
+    const [first, second] = await accounts(t, 2);
+    if (first === undefined || second === undefined) throw new Error('accounts');
+    const tokens = await admit(t, sale.scheduleId, [first, second]);
+    const [s1, s2] = sale.seats.map((s) => s.id);
+
+    const a = await hold(t, first, sale.scheduleId, tokens.get(first.id), { seatIds: [s1, s2] });
+    expect(a.status).toBe(201);
+    const early = await hold(t, second, sale.scheduleId, tokens.get(second.id), { seatIds: [s1] });
+    expect(early.body.code).toBe('SEATS_UNAVAILABLE');
+
+    await sleep(Date.parse(a.body.expiresAt) - Date.now() + 50);
+    // No sweeper has run: Redis still has the lapsed entries, and they count as free.
+    expect((await redisSeats(t, sale.scheduleId)).get(s1 ?? 0)?.startsWith(a.body.holdId)).toBe(true);
+    expect((await seatMap(t, sale.scheduleId)).seats.find((s) => s.id === s1)?.status).toBe('AVAILABLE');
+    const b = await hold(t, second, sale.scheduleId, tokens.get(second.id), { seatIds: [s1] });
+    expect(b.status, JSON.stringify(b.body)).toBe(201);
+
+    const late = await order(t, first, { holdId: a.body.holdId });
+    expect(late.status).toBe(409);
+    expect(late.body.code).toBe('HOLD_EXPIRED');
+    const ext = await api(t.baseUrl, 'POST', `/api/v1/holds/${a.body.holdId}/extend`, {
+      token: first.accessToken,
+    });
+    expect(ext.status).toBe(409);
+
+    // The second buyer's order and payment go through.
+    const o = await order(t, second, { holdId: b.body.holdId });
+    expect(o.status, JSON.stringify(o.body)).toBe(201);
+    expect(await pay(t, o.body.id)).toBe('PAID');
+
+    // The sweeper records the lapse, emits hold.expired and drops only the entries still carrying the
+    // lapsed hold id (s2); s1 now belongs to the second buyer.
+    expect(await t.modules.booking.sweeper.expireHolds()).toBeGreaterThanOrEqual(1);
+    await t.modules.booking.sweeper.syncOrders();
+    const redis = await redisSeats(t, sale.scheduleId);
+    expect(redis.has(s2 ?? 0)).toBe(false);
+    expect(redis.get(s1 ?? 0)).toBe(`S|${o.body.id}`);
+    expect(await events(sale.scheduleId)).toEqual([
+      'hold.created',
+      'hold.created',
+      'order.created',
+      'order.paid',
+      'hold.expired',
+    ]);
+    const map = await seatMap(t, sale.scheduleId);
+    expect(map.seats.find((s) => s.id === s1)?.status).toBe('SOLD');
+    expect(map.seats.find((s) => s.id === s2)?.status).toBe('AVAILABLE');
+    await checkRecordInvariants(t, sale.scheduleId);
+  });
+
+  it('an unpaid order expires with its hold: EXPIRED, seats back, payment refused', async () => {
+    const sale = await createSale(t);
+    const [buyer, other] = await accounts(t, 2);
+    if (buyer === undefined || other === undefined) throw new Error('accounts');
+    const tokens = await admit(t, sale.scheduleId, [buyer, other]);
+    const seat = sale.seats[0]?.id;
+    const h = await hold(t, buyer, sale.scheduleId, tokens.get(buyer.id), { seatIds: [seat] });
+    const o = await order(t, buyer, { holdId: h.body.holdId });
+    expect(o.status).toBe(201);
+    expect(o.body.expiresAt).toBe(h.body.expiresAt);
+    const blocked = await hold(t, other, sale.scheduleId, tokens.get(other.id), { seatIds: [seat] });
+    expect(blocked.body.code).toBe('SEATS_UNAVAILABLE');
+
+    await sleep(Date.parse(o.body.expiresAt) - Date.now() + 50);
+    expect(await pay(t, o.body.id)).toBe('ORDER_EXPIRED');
+    expect(await t.modules.booking.sweeper.expireOrders()).toBe(1);
+    const after = await api<{ status: string }>(t.baseUrl, 'GET', `/api/v1/orders/${o.body.id}`, {
+      token: buyer.accessToken,
+    });
+    expect(after.body.status).toBe('EXPIRED');
+    expect(await redisSeats(t, sale.scheduleId)).toEqual(new Map());
+    const again = await hold(t, other, sale.scheduleId, tokens.get(other.id), { seatIds: [seat] });
+    expect(again.status).toBe(201);
+    expect(await events(sale.scheduleId)).toEqual([
+      'hold.created',
+      'order.created',
+      'order.expired',
+      'hold.expired',
+      'hold.created',
+    ]);
+  });
+});
