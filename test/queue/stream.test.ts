@@ -161,7 +161,7 @@ describe('queue event stream', () => {
       `${t.baseUrl}${queuePath(other.scheduleId)}/stream?access_token=${stranger?.accessToken}`,
     );
     expect(refused.status).toBe(409);
-    expect((await refused.json()).code).toBe('NOT_IN_QUEUE');
+    expect(((await refused.json()) as { code: string }).code).toBe('NOT_IN_QUEUE');
     expect((await fetch(`${t.baseUrl}${queuePath(other.scheduleId)}/stream?access_token=nope`)).status).toBe(
       401,
     );

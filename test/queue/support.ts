@@ -75,6 +75,8 @@ export interface QueueBody {
   expiresAt?: string;
   closedReason?: string;
   pollAfterSeconds: number;
+  /** present on problem answers */
+  code?: string;
 }
 
 export const queuePath = (scheduleId: string) => `/api/v1/schedules/${scheduleId}/queue`;
