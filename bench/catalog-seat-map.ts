@@ -1,6 +1,8 @@
 /**
  * Seat-map read benchmark: p50 / p99 of `GET /api/v1/schedules/{id}/seats` for 5,000- and 50,000-seat
- * schedules under concurrent reads, with everything AVAILABLE and mid-sale (10 % HELD/SOLD).
+ * schedules under concurrent reads, with everything AVAILABLE and mid-sale (10 % HELD/SOLD), plain
+ * and gzip. The status source is in memory: booking's real one (Redis + PostgreSQL) adds its read
+ * time once per 100 ms per schedule (reads are coalesced), not per request.
  *
  *   . scripts/node.sh && node bench/catalog-seat-map.ts   [DURATION=5 CONNECTIONS=20]
  *
@@ -11,6 +13,7 @@
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
+import { loadavg } from 'node:os';
 import { promisify } from 'node:util';
 import pg from 'pg';
 import type { SeatStatusSource } from '../src/modules/catalog/index.ts';
@@ -95,12 +98,16 @@ async function main(): Promise<void> {
       const scheduleId = (perf.schedules as { id: string }[])[0]?.id ?? '';
       const path = `/api/v1/schedules/${scheduleId}/seats`;
       const t0 = performance.now();
-      const cold = await fetch(`${url}${path}`);
+      const cold = await fetch(`${url}${path}`, { headers: { 'accept-encoding': 'identity' } });
       const body = (await cold.json()) as { seats: { id: number }[] };
       const coldMs = performance.now() - t0;
       const bytes = Number(cold.headers.get('content-length'));
+      const gz = await fetch(`${url}${path}`, { headers: { 'accept-encoding': 'gzip' } });
+      const gzBytes = Number(gz.headers.get('content-length'));
+      await gz.arrayBuffer();
       results.push(
-        `${label} seats: cold first read ${coldMs.toFixed(0)} ms (builds the static map), ${(bytes / 1e6).toFixed(2)} MB`,
+        `${label} seats: cold first read ${coldMs.toFixed(0)} ms (builds the static map); ` +
+          `${(bytes / 1e6).toFixed(2)} MB, gzip ${(gzBytes / 1e6).toFixed(2)} MB`,
       );
       results.push(`  all AVAILABLE: ${await cannon(`${url}${path}`)}`);
       const held = new Map<number, 'HELD' | 'SOLD'>();
@@ -109,8 +116,12 @@ async function main(): Promise<void> {
       });
       unavailable.set(scheduleId, held);
       results.push(`  10% HELD/SOLD: ${await cannon(`${url}${path}`)}`);
+      results.push(`  10% HELD/SOLD, gzip: ${await cannon(`${url}${path}`, ['-H', 'accept-encoding=gzip'])}`);
     }
-    console.log(`\nseat map, ${CONNECTIONS} connections, ${DURATION} s each\n${results.join('\n')}`);
+    const load = loadavg()[0]?.toFixed(1);
+    console.log(
+      `\nseat map, ${CONNECTIONS} connections, ${DURATION} s each, load average ${load}\n${results.join('\n')}`,
+    );
   } finally {
     await app.close();
     await rt.shutdown();
@@ -135,10 +146,10 @@ async function post(
   return json;
 }
 
-async function cannon(target: string): Promise<string> {
+async function cannon(target: string, extra: string[] = []): Promise<string> {
   const { stdout } = await run(
     'node_modules/.bin/autocannon',
-    ['-c', String(CONNECTIONS), '-d', String(DURATION), '-j', target],
+    ['-c', String(CONNECTIONS), '-d', String(DURATION), '-j', ...extra, target],
     { maxBuffer: 64 * 1024 * 1024 },
   );
   const r = JSON.parse(stdout) as {
