@@ -35,7 +35,7 @@ export function checkDashboard(text: string): DashboardCheck {
       problems.push(`dashboard: ${name}: gridPos must fit the 24-column grid`);
     }
     if (p.type === 'row') continue;
-    if (p.datasource?.uid !== '${datasource}')
+    if (p.datasource?.uid !== `\${datasource}`)
       problems.push(`dashboard: ${name}: datasource must be \${datasource}`);
     if ((p.targets ?? []).length === 0) problems.push(`dashboard: ${name}: no queries`);
     for (const t of p.targets ?? []) {
