@@ -35,7 +35,6 @@ create table settlement_runs (
   unique (period_start, period_end),
   check (period_start < period_end)
 );
-create index settlement_runs_covering on settlement_runs (period_start, period_end);
 
 create table settlements (
   id uuid primary key default gen_random_uuid(),

@@ -15,19 +15,28 @@ export function settlementConfig(overrides: Partial<SettlementConfig> = {}): Set
   return { ...loadSettlementConfig({}), catchUpGraceMs: 0, catchUpTimeoutMs: 2000, ...overrides };
 }
 
-export function startSettlement(overrides: Partial<SettlementConfig> = {}): {
-  rt: Runtime;
-  settlement: SettlementModule;
-} {
-  const rt = createRuntime(loadConfig({ ...process.env, DATABASE_POOL_MAX: '8' }));
-  const settlement = createSettlementModule({
+/** A settlement module on an existing runtime (its own config and, optionally, its own clock). */
+export function settlementOn(
+  rt: Runtime,
+  overrides: Partial<SettlementConfig> = {},
+  now?: () => Date,
+): SettlementModule {
+  return createSettlementModule({
     db: rt.db,
     logger: rt.logger,
     metrics: rt.metrics,
     idempotency: rt.idempotency,
     config: settlementConfig(overrides),
+    ...(now === undefined ? {} : { now }),
   });
-  return { rt, settlement };
+}
+
+export function startSettlement(overrides: Partial<SettlementConfig> = {}): {
+  rt: Runtime;
+  settlement: SettlementModule;
+} {
+  const rt = createRuntime(loadConfig({ ...process.env, DATABASE_POOL_MAX: '8' }));
+  return { rt, settlement: settlementOn(rt, overrides) };
 }
 
 /** Feeds events as the consumer runner would: each in a transaction of its own. */

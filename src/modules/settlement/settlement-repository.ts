@@ -187,6 +187,9 @@ export async function settlementsHoldingPeriod(
   const rows = await db
     .selectFrom('settlements as s')
     .select(['s.id', 's.seller_id'])
+    // a settlement's lines lie inside its own period, so only overlapping periods can qualify
+    .where('s.period_start', '<', end)
+    .where('s.period_end', '>', start)
     .where((eb) =>
       eb.exists(
         eb
