@@ -143,8 +143,12 @@ export class Journal {
       else list.push(j);
     }
     for (const [scheduleId, list] of bySchedule) {
+      // one cheap read per schedule and batch; the joins themselves go back to Redis only after a rebuild
+      const current = await this.#store.epoch(scheduleId);
+      const stale = list.filter((j) => j.epoch !== current);
+      if (stale.length === 0) continue;
       const byEpoch = new Map<string, JournalJoin[]>();
-      for (const j of list) byEpoch.set(j.epoch, [...(byEpoch.get(j.epoch) ?? []), j]);
+      for (const j of stale) byEpoch.set(j.epoch, [...(byEpoch.get(j.epoch) ?? []), j]);
       for (const [epoch, group] of byEpoch) {
         for (let i = 0; i < group.length; i += 1000) {
           const triples = group.slice(i, i + 1000).flatMap((j) => [j.userId, j.ticket, j.preQueue ? 1 : 0]);

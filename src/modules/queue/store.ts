@@ -137,8 +137,10 @@ export class FencedError extends Error {}
  */
 export class QueueStore {
   readonly #s: Record<string, LuaScript<unknown>>;
+  readonly #redis: Redis;
 
   constructor(redis: Redis) {
+    this.#redis = redis;
     const def = (name: string, lua: string) => defineLua<unknown>(redis, `qtQueue${name}`, 10, lua);
     this.#s = {
       join: def('Join', JOIN_LUA),
@@ -355,6 +357,11 @@ export class QueueStore {
     fields: Record<string, string | number>,
   ): Promise<number> {
     return Number(await this.#run('restoreMeta', scheduleId, [lockToken, ...Object.entries(fields).flat()]));
+  }
+
+  /** The current epoch of the queue's meta hash (null when the keys are missing). */
+  async epoch(scheduleId: string): Promise<string | null> {
+    return this.#redis.hget(queueKeys(scheduleId)[0] as string, 'init');
   }
 
   /** Re-adds journaled joins a rebuild could not see; -1 keys missing, 0 same epoch, else added. */
