@@ -25,6 +25,9 @@ create table coupon_campaigns (
   issue_starts_at timestamptz not null,
   issue_ends_at timestamptz not null,
   valid_until timestamptz not null,
+  -- issuing stopped early (the performance was cancelled, or the owner stopped it)
+  stopped_at timestamptz,
+  stop_reason text,
   created_at timestamptz not null default now(),
   check (issue_starts_at < issue_ends_at),
   check (valid_until >= issue_ends_at),

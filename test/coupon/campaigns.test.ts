@@ -228,3 +228,63 @@ describe('issuing', () => {
     expect(after.body).toMatchObject({ issuedCount: 4, remaining: 2 });
   });
 });
+
+describe('stopping', () => {
+  it('the owner or an admin stops issuing; coupons already issued stay', async () => {
+    const id = await createCampaign(t, seller, { performanceId });
+    const b = await actor(t, 'BUYER');
+    expect((await issue(t, id, b)).status).toBe(202);
+    const stranger = await api(t.baseUrl, 'POST', `/api/v1/coupon-campaigns/${id}/stop`, {
+      token: otherSeller.token,
+    });
+    expect(stranger.status).toBe(403);
+    const stopped = await api(t.baseUrl, 'POST', `/api/v1/coupon-campaigns/${id}/stop`, {
+      token: seller.token,
+    });
+    expect(stopped.status).toBe(200);
+    expect(stopped.body).toMatchObject({ issuing: false, stopReason: 'STOPPED_BY_OWNER', issuedCount: 1 });
+    expect((await issue(t, id, await actor(t, 'BUYER'))).body.code).toBe('NOT_ISSUING');
+    // a rebuild of the Redis state keeps it stopped
+    const k = campaignKeys(id);
+    await t.rt.redis.del(k.meta, k.stock);
+    expect((await issue(t, id, await actor(t, 'BUYER'))).body.code).toBe('NOT_ISSUING');
+    const mine = await api<{ id: string }[]>(t.baseUrl, 'GET', '/api/v1/me/coupons', { token: b.token });
+    expect(mine.body).toHaveLength(1);
+    const byAdmin = await createCampaign(t, seller, { performanceId });
+    expect(
+      (await api(t.baseUrl, 'POST', `/api/v1/coupon-campaigns/${byAdmin}/stop`, { token: admin.token }))
+        .status,
+    ).toBe(200);
+  });
+
+  it("a cancelled performance stops its campaigns (catalog's performance.cancelled event)", async () => {
+    const perf = await performanceOf(t, seller);
+    const own = await createCampaign(t, seller, { performanceId: perf });
+    const platformWide = await createCampaign(t, admin);
+    const cancel = await api(t.baseUrl, 'POST', `/api/v1/performances/${perf}/cancel`, {
+      token: seller.token,
+      body: { reason: 'artist ill' },
+    });
+    expect(cancel.status, JSON.stringify(cancel.body)).toBe(202);
+    const event = await t.rt.db
+      .selectFrom('outbox')
+      .select(['event_id', 'type', 'key', 'payload', 'created_at'])
+      .where('key', '=', perf)
+      .where('type', '=', 'performance.cancelled')
+      .executeTakeFirstOrThrow();
+    const consumer = t.modules.coupon.consumers().find((c) => c.name === 'coupon-performance-cancelled');
+    if (consumer === undefined) throw new Error('no cancellation consumer');
+    const envelope = {
+      eventId: event.event_id,
+      type: event.type,
+      key: event.key,
+      occurredAt: event.created_at.toISOString(),
+      payload: event.payload,
+    };
+    await t.rt.db.transaction().execute((trx) => consumer.handle(envelope, trx));
+    expect((await issue(t, own, buyer)).body.code).toBe('NOT_ISSUING');
+    const view = await api(t.baseUrl, 'GET', `/api/v1/coupon-campaigns/${own}`);
+    expect(view.body).toMatchObject({ stopReason: 'PERFORMANCE_CANCELLED', issuing: false });
+    expect((await issue(t, platformWide, buyer)).status).toBe(202);
+  });
+});

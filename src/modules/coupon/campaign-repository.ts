@@ -13,10 +13,17 @@ export interface Campaign extends CouponTerms {
   issueStartsAt: Date;
   issueEndsAt: Date;
   validUntil: Date;
+  /** Issuing stopped early (performance cancelled, or stopped by its owner). */
+  stoppedAt: Date | null;
+  stopReason: string | null;
   createdAt: Date;
 }
 
-export type NewCampaign = Omit<Campaign, 'createdAt'>;
+export type NewCampaign = Omit<Campaign, 'createdAt' | 'stoppedAt' | 'stopReason'>;
+
+/** When issuing ends: the window's end, or earlier if the campaign was stopped. */
+export const issueEnd = (c: Campaign): Date =>
+  c.stoppedAt !== null && c.stoppedAt < c.issueEndsAt ? c.stoppedAt : c.issueEndsAt;
 
 type Row = Selectable<CouponTables['coupon_campaigns']>;
 
@@ -39,6 +46,8 @@ export function campaignFromRow(r: Row): Campaign {
     issueStartsAt: r.issue_starts_at,
     issueEndsAt: r.issue_ends_at,
     validUntil: r.valid_until,
+    stoppedAt: r.stopped_at,
+    stopReason: r.stop_reason,
     createdAt: r.created_at,
   };
 }
@@ -112,5 +121,23 @@ export class CampaignRepository {
       .offset(filter.offset)
       .execute();
     return rows.map(campaignFromRow);
+  }
+
+  /** Stops issuing now; returns the campaigns it stopped (already stopped ones are left as they are). */
+  async stop(
+    filter: { campaignId: string } | { performanceId: string },
+    reason: string,
+    executor: CouponExecutor = this.#db,
+  ): Promise<string[]> {
+    let q = executor
+      .updateTable('coupon_campaigns')
+      .set({ stopped_at: new Date(), stop_reason: reason })
+      .where('stopped_at', 'is', null);
+    q =
+      'campaignId' in filter
+        ? q.where('id', '=', filter.campaignId)
+        : q.where('performance_id', '=', filter.performanceId);
+    const rows = await q.returning('id').execute();
+    return rows.map((r) => r.id);
   }
 }

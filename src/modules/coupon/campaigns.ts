@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Errors } from '../../platform/errors.ts';
 import type { Principal } from '../../platform/tokens.ts';
-import type { Campaign } from './campaign-repository.ts';
+import { type Campaign, issueEnd } from './campaign-repository.ts';
 import { CouponErrors } from './errors.ts';
 import { ensureLoaded, loadNewCampaign, REBUILD_HORIZON_MS } from './issuance/loader.ts';
 import type { CouponResources } from './resources.ts';
@@ -40,6 +40,8 @@ export interface CampaignView {
   issueEndsAt: string;
   validUntil: string;
   createdAt: string;
+  stoppedAt: string | null;
+  stopReason: string | null;
   issuedCount: number;
   remaining: number;
   issuing: boolean;
@@ -153,8 +155,24 @@ export async function campaignView(
     issueEndsAt: c.issueEndsAt.toISOString(),
     validUntil: c.validUntil.toISOString(),
     createdAt: c.createdAt.toISOString(),
+    stoppedAt: c.stoppedAt?.toISOString() ?? null,
+    stopReason: c.stopReason,
     issuedCount: c.totalQuantity - remaining,
     remaining,
-    issuing: now >= c.issueStartsAt.getTime() && now < c.issueEndsAt.getTime() && remaining > 0,
+    issuing: now >= c.issueStartsAt.getTime() && now < issueEnd(c).getTime() && remaining > 0,
   };
+}
+
+/** The owner (the seller who created it) or an admin stops issuing now; coupons already issued stay. */
+export async function stopCampaign(r: CouponResources, who: Principal, id: string): Promise<CampaignView> {
+  const c = await r.campaigns.find(id);
+  if (c === null) throw CouponErrors.campaignNotFound();
+  if (who.role !== 'ADMIN' && c.createdBy !== who.userId) throw CouponErrors.notYourCampaign();
+  await stopCampaigns(r, await r.campaigns.stop({ campaignId: id }, 'STOPPED_BY_OWNER'));
+  return campaignView(r, id);
+}
+
+/** Closes the Redis issue window of campaigns just stopped in PostgreSQL (a rebuild reads stopped_at). */
+export async function stopCampaigns(r: CouponResources, ids: readonly string[]): Promise<void> {
+  await Promise.all(ids.map((id) => r.state.stop(id)));
 }

@@ -13,6 +13,8 @@ export const CouponErrors = {
   performanceNotFound: () => Errors.notFound('performance'),
   notYourPerformance: () =>
     new AppError('forbidden', 'FORBIDDEN', 'a seller may create campaigns only for its own performances'),
+  notYourCampaign: () =>
+    new AppError('forbidden', 'FORBIDDEN', 'only the campaign owner or an admin may do this'),
   sellerNeedsPerformance: () =>
     new AppError(
       'forbidden',

@@ -14,6 +14,7 @@ import { CampaignRepository } from './campaign-repository.ts';
 import * as checkout from './checkout.ts';
 import { CouponRepository } from './coupon-repository.ts';
 import { registerCouponRoutes } from './http/routes.ts';
+import { cancellationConsumer } from './issuance/cancellation-consumer.ts';
 import { type GrantPublisher, GrantRelay, kafkaGrantPublisher } from './issuance/grant-relay.ts';
 import { REBUILD_HORIZON_MS } from './issuance/loader.ts';
 import { GrantReconciler } from './issuance/reconciler.ts';
@@ -122,7 +123,10 @@ export function createCouponModule(deps: CouponDeps) {
 
   return {
     registerRoutes: (app: HttpApp) => registerCouponRoutes(app, r, deps.idempotency),
-    consumers: (): ConsumerSpec[] => [storeConsumer({ coupons: r.coupons, logger, counters: r.counters })],
+    consumers: (): ConsumerSpec[] => [
+      storeConsumer({ coupons: r.coupons, logger, counters: r.counters }),
+      cancellationConsumer(r),
+    ],
     jobs: (): JobSpec[] => [
       {
         name: 'coupon-grant-relay',

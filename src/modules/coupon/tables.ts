@@ -24,6 +24,8 @@ export type CouponTables = {
     issue_starts_at: Date;
     issue_ends_at: Date;
     valid_until: Date;
+    stopped_at: Generated<Date | null>;
+    stop_reason: Generated<string | null>;
     created_at: Generated<Date>;
   };
   coupons: {

@@ -1,6 +1,6 @@
 import { type HttpApp, principalOf } from '../../../platform/http/app.ts';
 import type { Idempotency } from '../../../platform/http/idempotency.ts';
-import { campaignView, createCampaign } from '../campaigns.ts';
+import { campaignView, createCampaign, stopCampaign } from '../campaigns.ts';
 import { myCoupons } from '../checkout.ts';
 import { issueCoupon } from '../issuance/issue.ts';
 import type { CouponResources } from '../resources.ts';
@@ -74,6 +74,15 @@ export function registerCouponRoutes(app: HttpApp, r: CouponResources, idempoten
       if (issued.replayed) reply.header('idempotent-replayed', 'true');
       return reply.code(202).send({ status: 'ISSUED', couponId: issued.couponId });
     },
+  );
+
+  app.post(
+    '/api/v1/coupon-campaigns/:id/stop',
+    {
+      config: { roles: ['SELLER', 'ADMIN'] },
+      schema: { tags: ['coupon'], params: CampaignIdParams, response: { 200: CampaignView } },
+    },
+    async (request) => stopCampaign(r, principalOf(request), request.params.id),
   );
 
   app.get(

@@ -48,6 +48,8 @@ export const CampaignView = Type.Object({
   issueEndsAt: Type.String(),
   validUntil: Type.String(),
   createdAt: Type.String(),
+  stoppedAt: Type.Union([Type.String(), Type.Null()]),
+  stopReason: Type.Union([Type.String(), Type.Null()]),
   issuedCount: Type.Integer(),
   remaining: Type.Integer(),
   issuing: Type.Boolean(),

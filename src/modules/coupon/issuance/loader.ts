@@ -1,4 +1,4 @@
-import type { Campaign } from '../campaign-repository.ts';
+import { type Campaign, issueEnd } from '../campaign-repository.ts';
 import type { CouponRepository, Grant } from '../coupon-repository.ts';
 import type { IssueState } from './redis-state.ts';
 
@@ -15,7 +15,7 @@ export async function loadNewCampaign(state: IssueState, c: Campaign): Promise<v
   await state.load({
     campaignId: c.id,
     issueStartsAt: c.issueStartsAt,
-    issueEndsAt: c.issueEndsAt,
+    issueEndsAt: issueEnd(c),
     perUserLimit: c.perUserLimit,
     totalQuantity: c.totalQuantity,
     stock: c.totalQuantity,
@@ -49,7 +49,7 @@ export async function ensureLoaded(
   await state.load({
     campaignId: c.id,
     issueStartsAt: c.issueStartsAt,
-    issueEndsAt: c.issueEndsAt,
+    issueEndsAt: issueEnd(c),
     perUserLimit: c.perUserLimit,
     totalQuantity: c.totalQuantity,
     stock: c.totalQuantity - maxUnit,

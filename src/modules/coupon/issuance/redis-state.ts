@@ -72,6 +72,15 @@ redis.call('PEXPIREAT', KEYS[2], ARGV[6])
 return 1
 `;
 
+// Ends the issue window now (if it ends later), when the campaign's state is loaded.
+const STOP = `
+if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+if tonumber(redis.call('HGET', KEYS[1], 'end')) > now then redis.call('HSET', KEYS[1], 'end', now) end
+return 1
+`;
+
 export type IssueOutcome =
   | { kind: 'ISSUED'; couponId: string; replayed: boolean }
   | { kind: 'REFUSED'; reason: IssueRefusal; replayed: boolean }
@@ -116,11 +125,13 @@ export class IssueState {
   readonly #redis: Redis;
   readonly #issue: LuaScript<string[]>;
   readonly #load: LuaScript<number>;
+  readonly #stop: LuaScript<number>;
 
   constructor(redis: Redis) {
     this.#redis = redis;
     this.#issue = defineLua<string[]>(redis, 'qtCouponIssue', 6, ISSUE);
     this.#load = defineLua<number>(redis, 'qtCouponLoad', 2, LOAD);
+    this.#stop = defineLua<number>(redis, 'qtCouponStop', 1, STOP);
   }
 
   async issue(
@@ -160,6 +171,11 @@ export class IssueState {
       ],
     );
     return loaded === 1;
+  }
+
+  /** Closes the issue window now. */
+  async stop(campaignId: string): Promise<void> {
+    await this.#stop([campaignKeys(campaignId).meta], []);
   }
 
   async isLoaded(campaignId: string): Promise<boolean> {
