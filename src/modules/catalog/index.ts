@@ -10,6 +10,7 @@ import { registerSeatRoutes } from './http/seat-routes.ts';
 import { registerVenueRoutes } from './http/venue-routes.ts';
 import { createPerformanceReads } from './performance-reads.ts';
 import { PerformanceRepository } from './performance-repository.ts';
+import { PerformanceSearchRepository } from './performance-search-repository.ts';
 import { createPerformanceUseCases } from './performances.ts';
 import { EMPTY_SEAT_STATUS, type SeatStatusSource } from './ports.ts';
 import { saleQueries } from './sale-queries.ts';
@@ -71,7 +72,14 @@ export function createCatalogModule(deps: CatalogDeps) {
     seatStatus,
     invalidate: (ids) => cache.invalidateSchedules(ids),
   });
-  const reads = createPerformanceReads(performanceRepo, venueRepo, cache, live, seatStatus);
+  const reads = createPerformanceReads(
+    performanceRepo,
+    new PerformanceSearchRepository(db),
+    venueRepo,
+    cache,
+    live,
+    seatStatus,
+  );
   return {
     registerRoutes(app: HttpApp): void {
       registerVenueRoutes(app, venues, deps.idempotency);

@@ -1,5 +1,6 @@
 import { CatalogErrors } from './errors.ts';
 import type { PerformanceRepository, PerformanceRow } from './performance-repository.ts';
+import type { PerformanceSearchRepository } from './performance-search-repository.ts';
 import type { SeatStatusSource } from './ports.ts';
 import { isUuid } from './sale-queries.ts';
 import { remainingByGrade } from './seat-map/availability.ts';
@@ -16,6 +17,7 @@ export interface ListOptions {
 
 export function createPerformanceReads(
   performances: PerformanceRepository,
+  search: PerformanceSearchRepository,
   venues: VenueRepository,
   cache: SeatMapCache,
   live: LiveSeatCache,
@@ -24,13 +26,13 @@ export function createPerformanceReads(
   return {
     /** Buyer listing: not deleted, newest first, `q` searches the title. */
     async list(options: ListOptions) {
-      const { total, items } = await performances.list({
+      const { total, items } = await search.list({
         ...(options.q === undefined ? {} : { q: options.q.trim() }),
         ...(options.sellerId === undefined ? {} : { sellerId: options.sellerId }),
         limit: options.size,
         offset: (options.page - 1) * options.size,
       });
-      const summaries = await performances.summaries(items.map((p) => p.id));
+      const summaries = await search.summaries(items.map((p) => p.id));
       return {
         page: options.page,
         size: options.size,

@@ -54,7 +54,7 @@ export interface PerformanceChanges {
   cancellationPolicy?: CancellationPolicy;
 }
 
-const PERFORMANCE_COLUMNS = [
+export const PERFORMANCE_COLUMNS = [
   'p.id',
   'p.seller_id as sellerId',
   'p.venue_id as venueId',
@@ -76,7 +76,7 @@ const PERFORMANCE_COLUMNS = [
   'p.updated_at as updatedAt',
 ] as const;
 
-type RawPerformance = Omit<PerformanceRow, 'queue' | 'cancellationPolicy'> & {
+export type RawPerformance = Omit<PerformanceRow, 'queue' | 'cancellationPolicy'> & {
   queue_admit_per_second: number;
   queue_max_active: number;
   queue_admission_ttl_seconds: number;
@@ -84,7 +84,7 @@ type RawPerformance = Omit<PerformanceRow, 'queue' | 'cancellationPolicy'> & {
   cancellation_fees: unknown;
 };
 
-function toPerformance(r: RawPerformance): PerformanceRow {
+export function toPerformance(r: RawPerformance): PerformanceRow {
   const {
     queue_admit_per_second,
     queue_max_active,
@@ -229,6 +229,37 @@ export class PerformanceRepository {
       .execute();
   }
 
+  /** One round trip for the sale view of a schedule: schedule, performance and grades. */
+  async findForSale(
+    scheduleId: string,
+  ): Promise<
+    | { schedule: ScheduleRow; performance: PerformanceRow; grades: { grade: string; price: number }[] }
+    | undefined
+  > {
+    const row = await this.#db
+      .selectFrom('schedules as s')
+      .innerJoin('performances as p', 'p.id', 's.performance_id')
+      .select([
+        ...PERFORMANCE_COLUMNS,
+        's.id as scheduleId',
+        's.starts_at as startsAt',
+        's.ends_at as endsAt',
+        sql<{ grade: string; price: number }[]>`(
+          select coalesce(json_agg(json_build_object('grade', g.grade, 'price', g.price) order by g.position), '[]')
+          from performance_grades g where g.performance_id = p.id
+        )`.as('grades'),
+      ])
+      .where('s.id', '=', scheduleId)
+      .executeTakeFirst();
+    if (row === undefined) return undefined;
+    const { scheduleId: id, startsAt, endsAt, grades, ...performance } = row;
+    return {
+      schedule: { id, performanceId: performance.id, startsAt, endsAt },
+      performance: toPerformance(performance as unknown as RawPerformance),
+      grades,
+    };
+  }
+
   async findSchedule(scheduleId: string): Promise<ScheduleRow | undefined> {
     return this.#db
       .selectFrom('schedules')
@@ -249,54 +280,6 @@ export class PerformanceRepository {
       .select(['p.id as performanceId', 'p.venue_id as venueId', 'p.version', 'p.status'])
       .where('s.id', '=', scheduleId)
       .executeTakeFirst();
-  }
-
-  /** Buyer listing: live performances, newest first, optional title search (pg_trgm index). */
-  async list(options: { q?: string; sellerId?: string; limit: number; offset: number }): Promise<{
-    total: number;
-    items: (PerformanceRow & { venueName: string })[];
-  }> {
-    let base = this.#db.selectFrom('performances as p').where('p.status', '<>', 'DELETED');
-    if (options.q !== undefined && options.q !== '') {
-      const pattern = `%${options.q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-      base = base.where('p.title', 'ilike', pattern);
-    }
-    if (options.sellerId !== undefined) base = base.where('p.seller_id', '=', options.sellerId);
-    const [count, rows] = await Promise.all([
-      base.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow(),
-      base
-        .innerJoin('venues as v', 'v.id', 'p.venue_id')
-        .select([...PERFORMANCE_COLUMNS, 'v.name as venueName'])
-        .orderBy('p.created_at', 'desc')
-        .orderBy('p.id', 'desc')
-        .limit(options.limit)
-        .offset(options.offset)
-        .execute(),
-    ]);
-    return {
-      total: Number(count.n),
-      items: rows.map((r) => ({ ...toPerformance(r as unknown as RawPerformance), venueName: r.venueName })),
-    };
-  }
-
-  /** Schedules and grade price range of many performances at once (listing). */
-  async summaries(
-    ids: string[],
-  ): Promise<Map<string, { first: Date; last: Date; minPrice: number; maxPrice: number }>> {
-    const out = new Map<string, { first: Date; last: Date; minPrice: number; maxPrice: number }>();
-    if (ids.length === 0) return out;
-    const rows = await sql<{ id: string; first: Date; last: Date; min_price: number; max_price: number }>`
-      select p.id,
-        (select min(starts_at) from schedules s where s.performance_id = p.id) as first,
-        (select max(starts_at) from schedules s where s.performance_id = p.id) as last,
-        (select min(price) from performance_grades g where g.performance_id = p.id) as min_price,
-        (select max(price) from performance_grades g where g.performance_id = p.id) as max_price
-      from performances p where p.id = any(${ids}::uuid[])
-    `.execute(this.#db);
-    for (const r of rows.rows) {
-      out.set(r.id, { first: r.first, last: r.last, minPrice: r.min_price, maxPrice: r.max_price });
-    }
-    return out;
   }
 
   async update(trx: CatalogDb, id: string, c: PerformanceChanges): Promise<number> {

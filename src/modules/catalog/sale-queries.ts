@@ -40,13 +40,8 @@ export function saleQueries(performances: PerformanceRepository, cache: SeatMapC
     /** Always read from PostgreSQL: status and sales window must be current for whoever sells. */
     async getScheduleForSale(scheduleId: string): Promise<ScheduleForSale | null> {
       if (!isUuid(scheduleId)) return null;
-      const schedule = await performances.findSchedule(scheduleId);
-      if (schedule === undefined) return null;
-      const [p, grades] = await Promise.all([
-        performances.findById(schedule.performanceId),
-        performances.grades(schedule.performanceId),
-      ]);
-      return p === undefined ? null : toSale(p, schedule, grades);
+      const found = await performances.findForSale(scheduleId);
+      return found === undefined ? null : toSale(found.performance, found.schedule, found.grades);
     },
 
     async listSchedulesOfPerformance(performanceId: string): Promise<ScheduleForSale[]> {
