@@ -39,9 +39,9 @@ create table payments (
   updated_at timestamptz not null default now()
 );
 -- At most one live payment per order: no second charge can even be attempted while one is in
--- flight, waiting for a deposit, or done.
+-- flight, waiting for a deposit, or done. (A REFUND_REQUIRED charge is being returned: not live.)
 create unique index payments_one_live_per_order on payments (order_id)
-  where status in ('CONFIRMING', 'WAITING_FOR_DEPOSIT', 'DONE', 'PARTIAL_CANCELED', 'CANCELED', 'REFUND_REQUIRED');
+  where status in ('CONFIRMING', 'WAITING_FOR_DEPOSIT', 'DONE', 'PARTIAL_CANCELED', 'CANCELED');
 create index payments_unsettled on payments (lease_until)
   where status in ('CONFIRMING', 'WAITING_FOR_DEPOSIT', 'REFUND_REQUIRED');
 create index payments_paid_by_performance on payments (performance_id)
