@@ -14,7 +14,7 @@ import { topicName } from '../kafka.ts';
 import type { Runtime } from '../runtime.ts';
 import type { ConsumerSpec } from './consumer.ts';
 import type { EventEnvelope } from './enqueue.ts';
-import { backoffMs, counterOnce, gaugeOnce, Waker } from './support.ts';
+import { backoffMs, bounded, counterOnce, gaugeOnce, Waker } from './support.ts';
 
 export interface ConsumerRunnerOptions {
   /** Messages handled in one PostgreSQL transaction (whatever one read of the stream holds, up to this). */
@@ -241,7 +241,7 @@ export function startConsumers(
         }
         if (streamError !== undefined) throw streamError;
         if (!halt.signal.aborted) throw new Error('message stream ended');
-        await stream.close().catch(() => undefined);
+        await bounded(stream.close(), 5_000).catch(() => undefined);
       } catch (err) {
         if (!halt.signal.aborted) {
           attempt++;
@@ -249,7 +249,9 @@ export function startConsumers(
         }
       } finally {
         consumer.stopLagMonitoring();
-        await consumer.close(true).catch((err: unknown) => log.warn({ err }, 'consumer close failed'));
+        await bounded(consumer.close(true), 5_000).catch((err: unknown) =>
+          log.warn({ err }, 'consumer close failed'),
+        );
       }
       if (!halt.signal.aborted) {
         await delay(backoffMs(attempt), undefined, { signal: halt.signal }).catch(() => undefined);

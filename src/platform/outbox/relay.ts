@@ -5,7 +5,7 @@ import pg from 'pg';
 import { createProducer, topicName } from '../kafka.ts';
 import type { Runtime } from '../runtime.ts';
 import { type EventEnvelope, OUTBOX_SHARDS } from './enqueue.ts';
-import { backoffMs, counterOnce, gaugeOnce, histogramOnce, Waker } from './support.ts';
+import { backoffMs, bounded, counterOnce, gaugeOnce, histogramOnce, Waker } from './support.ts';
 
 /** First key of the two-int advisory lock `(RELAY_LOCK_CLASS, shard)` that marks a shard's owner. */
 export const RELAY_LOCK_CLASS = 0x0b7b0c01;
@@ -144,7 +144,10 @@ export function startRelay(rt: Runtime, options: RelayOptions = {}): RelayStop {
   const resetProducer = async (w: ShardWorker) => {
     const producer = w.producer;
     w.producer = undefined;
-    await producer?.close(true).catch((err: unknown) => log.warn({ err }, 'producer close failed'));
+    if (producer === undefined) return;
+    await bounded(producer.close(true), 5_000).catch((err: unknown) =>
+      log.warn({ err }, 'producer close failed'),
+    );
   };
 
   // Stable per shard across relay instances: a relay taking over a shard re-inits this id, which fences

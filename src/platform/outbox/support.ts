@@ -79,3 +79,12 @@ export function backoffMs(attempt: number, capMs = 30_000): number {
   const base = Math.min(capMs, 200 * 2 ** Math.max(0, attempt - 1));
   return Math.round(base * (0.8 + Math.random() * 0.4));
 }
+
+/** Shutdown must not hang on a client that never answers: give up waiting after `ms`. */
+export function bounded(work: Promise<void>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<void>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`gave up after ${ms} ms`)), ms);
+  });
+  return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
+}
