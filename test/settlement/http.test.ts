@@ -1,67 +1,40 @@
 import { randomUUID } from 'node:crypto';
-import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BulkAccount } from '../../src/modules/identity/index.ts';
 import type { EventEnvelope } from '../../src/platform/outbox/enqueue.ts';
-import { api, startTestApp, type TestApp } from '../support/harness.ts';
-import { approvedEvent, refundedEvent, startSettlement } from './support.ts';
+import { api, type TestApp } from '../support/harness.ts';
+import {
+  DAY,
+  HOUR,
+  type HttpFixture,
+  type LineBody,
+  type SettlementBody,
+  startHttpFixture,
+} from './http-support.ts';
+import { approvedEvent, refundedEvent } from './support.ts';
 
 /**
- * The settlement API end to end over HTTP (ledger fed through the handler): a worked example to the
- * won with a partial refund and a carried-forward debt, seller isolation, CSV, statuses, validation,
- * the catch-up wait, reconciliation and fee rules. Windows in 2015–2016 belong to this file.
+ * The settlement API over HTTP (ledger fed through the handler): a worked example to the won with a
+ * partial refund and a carried-forward debt, reruns, seller isolation, CSV, statuses, validation.
+ * The 2015 window belongs to this file.
  */
+/** KST midnight starting 2015-03-02 (a Monday) plus n days. */
+const kstDay = (n: number) => new Date(Date.UTC(2015, 2, 2) - 9 * HOUR + n * DAY);
+let f: HttpFixture;
 let t: TestApp;
 let admin: BulkAccount;
 let sellerA: BulkAccount;
 let sellerB: BulkAccount;
 let buyer: BulkAccount;
-
-const HOUR = 3_600_000;
-const DAY = 24 * HOUR;
-/** KST midnight starting 2015-03-02 (a Monday) plus n days. */
-const kstDay = (n: number) => new Date(Date.UTC(2015, 2, 2) - 9 * HOUR + n * DAY);
-
-async function feed(...events: EventEnvelope[]) {
-  for (const e of events) {
-    await t.rt.db.transaction().execute((trx) => t.modules.settlement.handlePaymentEvent(e, trx));
-  }
-}
-
+const feed = (...events: EventEnvelope[]) => f.feed(...events);
 const run = (token: string, periodStart: Date, periodEnd: Date, headers: Record<string, string> = {}) =>
-  api<{ runId: string; settlements: { id: string; sellerId: string }[]; created: string[] }>(
-    t.baseUrl,
-    'POST',
-    '/api/v1/admin/settlements/run',
-    { token, headers, body: { periodStart: periodStart.toISOString(), periodEnd: periodEnd.toISOString() } },
-  );
-
-type SettlementBody = Record<string, number | string | null> & {
-  id: string;
-  sellerId: string;
-  status: string;
-};
-type LineBody = Record<string, number | string | null> & { type: string; orderId: string | null };
+  f.run(token, periodStart, periodEnd, headers);
 
 beforeAll(async () => {
-  t = await startTestApp();
-  const make = async (role: 'ADMIN' | 'SELLER' | 'BUYER') => {
-    const [a] = await t.modules.identity.bulkCreateAccounts({
-      count: 1,
-      role,
-      emailPrefix: `stl-${role.toLowerCase()}-${Date.now().toString(36)}-${randomUUID().slice(0, 6)}-`,
-    });
-    if (a === undefined) throw new Error('no account');
-    return a;
-  };
-  [admin, sellerA, sellerB, buyer] = await Promise.all([
-    make('ADMIN'),
-    make('SELLER'),
-    make('SELLER'),
-    make('BUYER'),
-  ]);
+  f = await startHttpFixture('stl');
+  ({ t, admin, sellerA, sellerB, buyer } = f);
 });
-afterAll(async () => t.close());
+afterAll(async () => f.t.close());
 
 describe('settlement over HTTP', () => {
   const ids: { s0?: string; s1?: string; s2?: string; b0?: string } = {};
@@ -353,227 +326,5 @@ describe('settlement over HTTP', () => {
     expect(b.body).toEqual(a.body);
     const other = await run(admin.accessToken, kstDay(11), kstDay(12), key);
     expect(other.body).toMatchObject({ code: 'IDEMPOTENCY_KEY_REUSED' });
-  });
-
-  it('waits for the ledger to catch up to the period end, else 503 LEDGER_NOT_CAUGHT_UP', async () => {
-    const quick = startSettlement({ catchUpTimeoutMs: 600 });
-    try {
-      const start = new Date(Date.UTC(2016, 0, 4));
-      const sale = approvedEvent({
-        sellerId: sellerB.id,
-        at: new Date(start.getTime() + HOUR),
-        gross: 30_000,
-      });
-      // the producer committed this event (an outbox row of the payment topic) but it has not reached the ledger
-      await sql`insert into outbox (event_id, topic, key, shard, type, payload, created_at, published_at)
-                values (${sale.eventId}, 'payment.events', ${sale.key}, 0, ${sale.type}, ${JSON.stringify(sale.payload)}::jsonb,
-                        ${new Date(start.getTime() + HOUR + 50)}, now())`.execute(t.rt.db);
-      const period = {
-        periodStart: start,
-        periodEnd: new Date(start.getTime() + DAY),
-        trigger: 'API' as const,
-      };
-      await expect(quick.settlement.runSettlement(period)).rejects.toMatchObject({
-        code: 'LEDGER_NOT_CAUGHT_UP',
-        kind: 'unavailable',
-        extra: { pendingEvents: 1 },
-      });
-      expect(await quick.settlement.ledgerWatermark(start, period.periodEnd)).toMatchObject({ pending: 1 });
-      await feed(sale);
-      const res = await run(admin.accessToken, period.periodStart, period.periodEnd);
-      expect(res.status).toBe(200);
-      expect(res.body.settlements).toEqual([{ id: res.body.created[0], sellerId: sellerB.id }]);
-    } finally {
-      await quick.rt.shutdown();
-    }
-  });
-
-  it('reconciles the ledger with payments and the provider and lists every difference', async () => {
-    const start = new Date(Date.UTC(2016, 1, 1));
-    const at = (h: number) => new Date(start.getTime() + h * HOUR);
-    const a = approvedEvent({ sellerId: sellerA.id, at: at(1), gross: 20_000 });
-    const b = approvedEvent({
-      sellerId: sellerA.id,
-      at: at(2),
-      gross: 30_000,
-      discount: 3_000,
-      fundedBy: 'PLATFORM',
-    });
-    const r = refundedEvent(b, { at: at(3), face: 30_000, discount: 3_000, full: true });
-    await feed(a, b, r);
-    const unplugged = await api<Record<string, unknown>>(
-      t.baseUrl,
-      'GET',
-      `/api/v1/admin/reconciliation?periodStart=${start.toISOString()}&periodEnd=${at(24).toISOString()}`,
-      { token: admin.accessToken },
-    );
-    expect(unplugged.status).toBe(200);
-    expect(unplugged.body).toMatchObject({
-      ledger: {
-        captured: 47_000,
-        refunded: 27_000,
-        net: 20_000,
-        captures: 2,
-        refunds: 1,
-        platformDiscountAmount: 0,
-      },
-      payments: null,
-      provider: null,
-      sources: { payments: { status: 'UNAVAILABLE' } },
-      balanced: false,
-    });
-    const pa = a.payload as { orderId: string; paymentKey: string };
-    const pb = b.payload as { orderId: string; paymentKey: string };
-    const pr = r.payload as { refundId: string };
-    const move = (
-      kind: 'CAPTURE' | 'REFUND',
-      ref: string,
-      p: { orderId: string; paymentKey: string },
-      amount: number,
-    ) => ({
-      kind,
-      ref,
-      orderId: p.orderId,
-      paymentKey: p.paymentKey,
-      amount,
-      at: at(1),
-    });
-    t.modules.settlement.setReconciliationSource({
-      recordedMovements: async () => [
-        move('CAPTURE', pa.paymentKey, pa, 20_000),
-        move('CAPTURE', pb.paymentKey, pb, 27_000),
-        move('REFUND', pr.refundId, pb, 27_000),
-      ],
-      providerMovements: async () => [
-        move('CAPTURE', pa.paymentKey, pa, 20_000),
-        move('CAPTURE', pb.paymentKey, pb, 27_001),
-        move('CAPTURE', 'pk_stray', pa, 5),
-      ],
-    });
-    const report = await api<{
-      differences: Record<string, unknown>[];
-      balanced: boolean;
-      provider: Record<string, number>;
-    }>(
-      t.baseUrl,
-      'GET',
-      `/api/v1/admin/reconciliation?periodStart=${start.toISOString()}&periodEnd=${at(24).toISOString()}`,
-      { token: admin.accessToken },
-    );
-    expect(report.body.balanced).toBe(false);
-    expect(report.body.provider).toMatchObject({ captured: 47_006, refunded: 0 });
-    expect(report.body.differences).toEqual(
-      expect.arrayContaining([
-        expect.objectContaining({
-          ref: pb.paymentKey,
-          ledger: 27_000,
-          payments: 27_000,
-          provider: 27_001,
-          issues: ['AMOUNT_MISMATCH'],
-        }),
-        expect.objectContaining({
-          ref: pr.refundId,
-          ledger: 27_000,
-          payments: 27_000,
-          provider: null,
-          issues: ['MISSING_AT_PROVIDER'],
-        }),
-        expect.objectContaining({
-          ref: 'pk_stray',
-          ledger: null,
-          issues: ['MISSING_IN_LEDGER', 'MISSING_IN_PAYMENTS'],
-        }),
-      ]),
-    );
-    expect(report.body.differences).toHaveLength(3);
-    expect(
-      (
-        await api(t.baseUrl, 'GET', '/api/v1/admin/reconciliation?periodStart=x&periodEnd=y', {
-          token: admin.accessToken,
-        })
-      ).status,
-    ).toBe(400);
-    expect(
-      (
-        await api(
-          t.baseUrl,
-          'GET',
-          `/api/v1/admin/reconciliation?periodStart=${start.toISOString()}&periodEnd=${at(1).toISOString()}`,
-          { token: sellerA.accessToken },
-        )
-      ).status,
-    ).toBe(403);
-  });
-
-  it('applies per-seller fee rules from the next sale on', async () => {
-    const rules = `/api/v1/admin/sellers/${sellerB.id}/fee-rules`;
-    expect((await api(t.baseUrl, 'GET', rules, { token: admin.accessToken })).body).toMatchObject({
-      pgFeeRateBps: null,
-      effective: { pgFeeRateBps: 300, platformFeeRateBps: 500, vatRateBps: 1000 },
-    });
-    const put = await api(t.baseUrl, 'PUT', rules, {
-      token: admin.accessToken,
-      body: { pgFeeRateBps: 250, platformFeeRateBps: null },
-    });
-    expect(put.body).toMatchObject({
-      pgFeeRateBps: 250,
-      effective: { pgFeeRateBps: 250, platformFeeRateBps: 500 },
-    });
-    expect(
-      (
-        await api(t.baseUrl, 'PUT', rules, {
-          token: admin.accessToken,
-          body: { pgFeeRateBps: 10_001, platformFeeRateBps: null },
-        })
-      ).status,
-    ).toBe(400);
-    expect(
-      (
-        await api(t.baseUrl, 'PUT', rules, {
-          token: sellerB.accessToken,
-          body: { pgFeeRateBps: 0, platformFeeRateBps: 0 },
-        })
-      ).status,
-    ).toBe(403);
-    const start = new Date(Date.UTC(2016, 2, 1));
-    await feed(approvedEvent({ sellerId: sellerB.id, at: new Date(start.getTime() + HOUR), gross: 12_345 }));
-    const res = await run(admin.accessToken, start, new Date(start.getTime() + DAY));
-    const s = await api<SettlementBody>(
-      t.baseUrl,
-      'GET',
-      `/api/v1/seller/settlements/${res.body.created[0]}`,
-      { token: sellerB.accessToken },
-    );
-    // PG 2.5 % of 12,345 = 308 (308.6 floored); platform 5 % = 617; VAT 30 + 61
-    expect(s.body).toMatchObject({
-      pgFeeAmount: 308,
-      platformFeeAmount: 617,
-      vatAmount: 91,
-      payoutAmount: 12_345 - 308 - 617 - 91,
-    });
-  });
-
-  it('records a malformed payment event as rejected instead of failing the consumer', async () => {
-    const bad: EventEnvelope = {
-      eventId: randomUUID(),
-      type: 'payment.approved',
-      key: 'x',
-      occurredAt: '',
-      payload: { orderId: 'nope' },
-    };
-    const other: EventEnvelope = {
-      eventId: randomUUID(),
-      type: 'payment.failed',
-      key: randomUUID(),
-      occurredAt: '',
-      payload: { code: 'X' },
-    };
-    await feed(bad, other, bad);
-    const rows = await sql<{
-      status: string;
-    }>`select status from settlement_events where event_id in (${bad.eventId}, ${other.eventId}) order by status`.execute(
-      t.rt.db,
-    );
-    expect(rows.rows.map((r) => r.status)).toEqual(['IGNORED', 'REJECTED']);
   });
 });
