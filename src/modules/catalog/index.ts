@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 import type { PlatformTables } from '../../platform/db.ts';
 import type { HttpApp } from '../../platform/http/app.ts';
 import type { Idempotency } from '../../platform/http/idempotency.ts';
@@ -92,7 +92,16 @@ export function createCatalogModule(deps: CatalogDeps) {
       statusSource = source;
     },
     /** Idempotent demo seller, venue and performance (main.ts, when DEMO_DATA is true). */
-    seedDemoData: (now?: Date) => seedDemoData(deps.accounts, venues, performances, deps.logger, now),
+    // Under a session advisory lock, so api processes starting together seed once.
+    seedDemoData: (now?: Date) =>
+      db.connection().execute(async (conn) => {
+        await sql`select pg_advisory_lock(hashtext('catalog.demo-data'))`.execute(conn);
+        try {
+          return await seedDemoData(deps.accounts, venues, performances, deps.logger, now);
+        } finally {
+          await sql`select pg_advisory_unlock(hashtext('catalog.demo-data'))`.execute(conn);
+        }
+      }),
   };
 }
 
