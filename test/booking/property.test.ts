@@ -80,6 +80,18 @@ const liveLines = (m: Model, u: number) =>
 // ---- commands ----
 type Cmd = fc.AsyncCommand<Model, Real>;
 const always = () => true;
+/** Every command checks the invariants after its own step. */
+const executed = new Map<string, number>();
+const checked = (c: Cmd): Cmd => ({
+  check: (m) => c.check(m),
+  toString: () => c.toString(),
+  async run(m, r) {
+    const kind = c.toString().split('(')[0] ?? '';
+    executed.set(kind, (executed.get(kind) ?? 0) + 1);
+    await c.run(m, r);
+    await invariants(m, r);
+  },
+});
 const holdOf = (m: Model, pick: number) => m.holds[pick % m.holds.length] as MHold;
 const orderOf = (m: Model, pick: number) => m.orders[pick % m.orders.length] as MOrder;
 
@@ -89,7 +101,12 @@ const holdCmd = (user: number, seatIdx: number[]): Cmd => ({
   async run(m, r) {
     const buyer = r.buyers[user] as BulkAccount;
     const seats = seatIdx.map((i) => r.seats[i] as number);
-    const res = await hold(t, buyer, r.scheduleId, r.tokens.get(buyer.id), { seatIds: seats });
+    let res = await hold(t, buyer, r.scheduleId, r.tokens.get(buyer.id), { seatIds: seats });
+    if (res.status === 403 && res.body.code === 'ADMISSION_REQUIRED') {
+      // A payment frees the buyer's admission slot (contract): queue again, then retry.
+      r.tokens.set(buyer.id, (await admit(t, r.scheduleId, [buyer])).get(buyer.id) ?? '');
+      res = await hold(t, buyer, r.scheduleId, r.tokens.get(buyer.id), { seatIds: seats });
+    }
     const taken = seats.filter((s) => soldBy(m, s) !== undefined || heldBy(m, s) !== undefined);
     const held = heldCount(m, user);
     if (taken.length > 0) {
@@ -260,17 +277,17 @@ describe('property: random hold / release / lapse / order / pay / cancel sequenc
     const pick = fc.nat(50);
     const commands = fc.commands(
       [
-        fc.tuple(user, seatIdx).map(([u, s]) => holdCmd(u, s)),
-        fc.tuple(user, seatIdx).map(([u, s]) => holdCmd(u, s)),
-        pick.map((p) => releaseCmd(p)),
-        pick.map((p) => lapseCmd(p)),
-        fc.constant(null).map(() => sweepCmd()),
-        pick.map((p) => orderCmd(p)),
-        pick.map((p) => orderCmd(p)),
-        pick.map((p) => payCmd(p)),
-        pick.map((p) => cancelCmd(p)),
+        fc.tuple(user, seatIdx).map(([u, s]) => checked(holdCmd(u, s))),
+        fc.tuple(user, seatIdx).map(([u, s]) => checked(holdCmd(u, s))),
+        pick.map((p) => checked(releaseCmd(p))),
+        pick.map((p) => checked(lapseCmd(p))),
+        fc.constant(null).map(() => checked(sweepCmd())),
+        pick.map((p) => checked(orderCmd(p))),
+        pick.map((p) => checked(orderCmd(p))),
+        pick.map((p) => checked(payCmd(p))),
+        pick.map((p) => checked(cancelCmd(p))),
       ],
-      { maxCommands: 30 },
+      { maxCommands: 40, size: 'max' },
     );
     let runs = 0;
     await fc.assert(
@@ -286,20 +303,11 @@ describe('property: random hold / release / lapse / order / pay / cancel sequenc
         };
         expect(real.seats).toHaveLength(6);
         const model: Model = { holds: [], orders: [] };
-        await fc.asyncModelRun(
-          () => ({ model, real }),
-          [...cmds].map((c) => ({
-            check: c.check,
-            toString: () => c.toString(),
-            run: async (m: Model, r: Real) => {
-              await c.run(m, r);
-              await invariants(m, r);
-            },
-          })),
-        );
+        await fc.asyncModelRun(() => ({ model, real }), cmds);
       }),
       { numRuns: Number(process.env.BOOKING_PROPERTY_RUNS ?? 25), endOnFailure: true },
     );
     expect(runs).toBeGreaterThan(0);
+    console.log(`property: ${runs} runs, steps ${JSON.stringify(Object.fromEntries(executed))}`);
   }, 300_000);
 });

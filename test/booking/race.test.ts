@@ -79,7 +79,7 @@ describe('1,000 buyers racing for the same 10 seats', () => {
   it('under churn (hold, release, retry) no seat is ever granted while its previous hold is certainly alive', async () => {
     const sale = await createSale(t, { rows: 1, perRow: 5, maxTicketsPerBuyer: 4 });
     const seatIds = sale.seats.map((s) => s.id);
-    const buyers = await accounts(t, 300);
+    const buyers = await accounts(t, 60);
     const tokens = await admit(t, sale.scheduleId, buyers);
 
     interface Grant {
@@ -92,7 +92,7 @@ describe('1,000 buyers racing for the same 10 seats', () => {
     const grants: Grant[] = [];
     let refused = 0;
     const until = Date.now() + 6000;
-    await pool(buyers, 300, async (b) => {
+    await pool(buyers, 60, async (b) => {
       while (Date.now() < until) {
         const wanted = sample(seatIds, 1 + Math.floor(Math.random() * 4));
         const r = await hold(t, b, sale.scheduleId, tokens.get(b.id), { seatIds: wanted });
@@ -133,10 +133,10 @@ describe('1,000 buyers racing for the same 10 seats', () => {
         last.set(s, g);
       }
     }
+    console.log(`churn: ${grants.length} holds granted and released, ${refused} refused`);
     expect(grants.length).toBeGreaterThan(100);
     expect(refused).toBeGreaterThan(0);
     expect(overlaps).toBe(0);
     expect((await redisSeats(t, sale.scheduleId)).size).toBe(0);
-    console.log(`churn: ${grants.length} holds granted and released, ${refused} refused, 0 overlaps`);
   });
 });
