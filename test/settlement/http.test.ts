@@ -327,4 +327,47 @@ describe('settlement over HTTP', () => {
     const other = await run(admin.accessToken, kstDay(11), kstDay(12), key);
     expect(other.body).toMatchObject({ code: 'IDEMPOTENCY_KEY_REUSED' });
   });
+
+  it('settles each line once when many runs of the same and overlapping periods race', async () => {
+    const day = (n: number) => kstDay(100 + n); // mid-June 2015
+    const sales = [0, 1, 2, 3].flatMap((d) =>
+      [sellerA, sellerB].map((s) =>
+        approvedEvent({ sellerId: s.id, at: new Date(day(d).getTime() + 3 * HOUR), gross: 11_000 + d }),
+      ),
+    );
+    await feed(...sales);
+    const periods = [
+      [0, 1],
+      [0, 2],
+      [1, 3],
+      [0, 4],
+      [2, 4],
+      [0, 1],
+      [3, 4],
+      [1, 2],
+    ] as const;
+    const answers = await Promise.all(
+      [...periods, ...periods].map(([a, b]) => run(admin.accessToken, day(a), day(b))),
+    );
+    expect(answers.every((r) => r.status === 200)).toBe(true);
+    const created = answers.flatMap((r) => r.body.created);
+    expect(new Set(created).size).toBe(created.length);
+    // every sale in exactly one settlement of its seller, and the same answer for the same period
+    const held = new Map<string, string>();
+    for (const id of created) {
+      const lines = await api<LineBody[]>(t.baseUrl, 'GET', `/api/v1/seller/settlements/${id}/lines`, {
+        token: admin.accessToken,
+      });
+      for (const l of lines.body) {
+        expect(held.has(String(l.orderId))).toBe(false);
+        held.set(String(l.orderId), id);
+      }
+    }
+    expect(held.size).toBe(sales.length);
+    periods.forEach((_, i) => {
+      const first = answers[i]?.body.settlements.map((x) => x.id).sort();
+      const second = answers[i + periods.length]?.body.settlements.map((x) => x.id).sort();
+      expect(second).toEqual(first);
+    });
+  });
 });
