@@ -157,7 +157,8 @@ export function createBookingModule(deps: BookingDeps) {
       markOrderRefunded(ctx, trx, orderId, seatIds, at),
     /** Ends an unpaid (or payment-pending) order now, e.g. after SEAT_ALREADY_SOLD was refunded. */
     cancelUnpaidOrder: (orderId: string, reason: string) => cancelUnpaidOrder(ctx, orderId, reason),
-    setRefundPort(port: RefundPort): void {
+    /** Payment plugs in its refunds (null unplugs: paid cancels answer 409 REFUND_UNAVAILABLE). */
+    setRefundPort(port: RefundPort | null): void {
       ctx.ports.refund = port;
     },
     setCouponPort(port: CouponPort): void {
