@@ -82,6 +82,9 @@ describe('creating campaigns', () => {
     ['a zero quantity', { totalQuantity: 0 }, 'body.totalQuantity'],
     ['an unknown grade of the performance', { performanceId: 'PERF', grades: ['VIP'] }, 'body.grades'],
     ['an unknown field', { colour: 'red' }, 'body'],
+    ['a date that is no date', { issueStartsAt: 'yesterday' }, 'body.issueStartsAt'],
+    ['a fractional value', { kind: 'FIXED', value: 10.5 }, 'body.value'],
+    ['params that are no object', { params: [1, 2] }, 'body.params'],
   ])('400 VALIDATION_FAILED for %s', async (_name, override, field) => {
     const o = { ...override } as Record<string, unknown>;
     if (o.performanceId === 'PERF') o.performanceId = performanceId;
@@ -183,6 +186,8 @@ describe('issuing', () => {
     expect(a2.status).toBe(202);
     expect(a2.body.couponId).toBe(a1.body.couponId);
     expect(a2.headers.get('idempotent-replayed')).toBe('true');
+    expect((await issue(t, id, b, { 'idempotency-key': 'x'.repeat(301) })).status).toBe(400);
+    expect((await issue(t, id, b, { 'idempotency-key': 'has space' })).status).toBe(400);
     const other = await issue(t, id, b, { 'idempotency-key': 'another-click' });
     expect(other.body.couponId).not.toBe(a1.body.couponId);
     const view = await api(t.baseUrl, 'GET', `/api/v1/coupon-campaigns/${id}`);

@@ -101,6 +101,23 @@ describe('first come, first served under load', () => {
   }, 120_000);
 });
 
+describe('Redis losing a campaign under load', () => {
+  it('rebuilds once and still never issues more than the total', async () => {
+    const id = await createCampaign(t, admin, { totalQuantity: 50, perUserLimit: 1 });
+    const first = await fire(id, buyers.slice(0, 20));
+    expect(first.filter((r) => r.status === 202)).toHaveLength(20);
+    await t.modules.coupon.reconcileCampaign(id, 0);
+    const k = campaignKeys(id);
+    await t.rt.redis.del(k.meta, k.stock, k.users);
+    const second = await fire(id, buyers.slice(0, 400));
+    const issued = second.filter((r) => r.status === 202);
+    expect(issued).toHaveLength(30);
+    for (const r of issued) expect(buyers.slice(0, 20).map((b) => b.id)).not.toContain(r.user.id);
+    await t.modules.coupon.reconcileCampaign(id, 0);
+    expect(await storedCount(t, id)).toBe(50);
+  });
+});
+
 describe('never lost', () => {
   let child: ChildProcess | null = null;
   const spawnConsumer = () =>

@@ -2,6 +2,32 @@ import { randomUUID } from 'node:crypto';
 import { CouponErrors } from '../errors.ts';
 import type { CouponResources } from '../resources.ts';
 import { ensureLoaded } from './loader.ts';
+import type { IssueState } from './redis-state.ts';
+
+type LoadResult = 'LOADED' | 'NOT_FOUND' | 'TOO_OLD';
+const inFlight = new WeakMap<IssueState, Map<string, Promise<LoadResult>>>();
+
+/**
+ * One rebuild per campaign per process at a time: after a Redis restart thousands of requests see
+ * NOT_LOADED together, and they all wait for the same PostgreSQL read instead of each doing it.
+ */
+function loadOnce(r: CouponResources, campaignId: string): Promise<LoadResult> {
+  let byCampaign = inFlight.get(r.state);
+  if (byCampaign === undefined) {
+    byCampaign = new Map();
+    inFlight.set(r.state, byCampaign);
+  }
+  const running = byCampaign.get(campaignId);
+  if (running !== undefined) return running;
+  const map = byCampaign;
+  const p = (async (): Promise<LoadResult> => {
+    const campaign = await r.campaigns.find(campaignId);
+    if (campaign === null) return 'NOT_FOUND';
+    return (await ensureLoaded(r.state, r.coupons, campaign)) ? 'LOADED' : 'TOO_OLD';
+  })().finally(() => map.delete(campaignId));
+  map.set(campaignId, p);
+  return p;
+}
 
 /**
  * The hot path: one Redis script decides and records the grant; no PostgreSQL write. A missing state
@@ -17,9 +43,9 @@ export async function issueCoupon(
   const couponId = randomUUID();
   let outcome = await r.state.issue(campaignId, userId, couponId, idempotencyKey);
   if (outcome.kind === 'NOT_LOADED') {
-    const campaign = await r.campaigns.find(campaignId);
-    if (campaign === null) throw CouponErrors.campaignNotFound();
-    if (!(await ensureLoaded(r.state, r.coupons, campaign))) throw CouponErrors.issueRefused('NOT_ISSUING');
+    const loaded = await loadOnce(r, campaignId);
+    if (loaded === 'NOT_FOUND') throw CouponErrors.campaignNotFound();
+    if (loaded === 'TOO_OLD') throw CouponErrors.issueRefused('NOT_ISSUING');
     outcome = await r.state.issue(campaignId, userId, couponId, idempotencyKey);
     if (outcome.kind === 'NOT_LOADED') throw CouponErrors.stateUnavailable();
   }
