@@ -155,6 +155,7 @@ describe('orders', () => {
         .selectFrom('outbox')
         .select('type')
         .where('key', '=', sale.scheduleId)
+        .where('topic', '=', 'booking.events')
         .orderBy('id')
         .execute()
     ).map((e) => e.type);

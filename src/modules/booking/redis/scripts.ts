@@ -229,8 +229,10 @@ for i = 9, 8 + nSold do
   redis.call('HSET', seats, ARGV[i], mark)
   sold[#sold + 1] = ARGV[i]
 end
+local own = holdId .. '|'
 for i = 9 + nSold, #ARGV do
-  if redis.call('HGET', seats, ARGV[i]) == mark then
+  local v = redis.call('HGET', seats, ARGV[i])
+  if v == mark or (v and string.sub(v, 1, #own) == own) then
     redis.call('HDEL', seats, ARGV[i])
     freed[#freed + 1] = ARGV[i]
   end
