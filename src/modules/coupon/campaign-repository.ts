@@ -86,8 +86,8 @@ export class CampaignRepository {
     return campaignFromRow(row);
   }
 
-  async find(id: string): Promise<Campaign | null> {
-    const row = await this.#db
+  async find(id: string, executor: CouponExecutor = this.#db): Promise<Campaign | null> {
+    const row = await executor
       .selectFrom('coupon_campaigns')
       .selectAll()
       .where('id', '=', id)

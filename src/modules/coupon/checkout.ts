@@ -36,10 +36,17 @@ const asHeld = (grant: Grant, c: Campaign): Held => ({
  * Decision (docs/decisions/0007): such a coupon is already usable — listed, quoted, and stored on the
  * spot when an order reserves it — so a buyer never waits for Kafka.
  */
-export async function pendingOf(r: CouponResources, userId: string): Promise<Held[]> {
+export async function pendingOf(
+  r: CouponResources,
+  userId: string,
+  executor: CouponExecutor = r.db,
+): Promise<Held[]> {
   const pending = await r.state.pendingOf(userId);
   if (pending.length === 0) return [];
-  const stored = await r.coupons.storedIds(pending.map((p) => p.couponId));
+  const stored = await r.coupons.storedIds(
+    pending.map((p) => p.couponId),
+    executor,
+  );
   const done = pending.filter((p) => stored.has(p.couponId)).map((p) => p.member);
   const open = pending.filter((p) => !stored.has(p.couponId));
   const campaigns = new Map<string, Campaign | null>();
@@ -50,7 +57,8 @@ export async function pendingOf(r: CouponResources, userId: string): Promise<Hel
       done.push(p.member);
       continue;
     }
-    if (!campaigns.has(p.campaignId)) campaigns.set(p.campaignId, await r.campaigns.find(p.campaignId));
+    if (!campaigns.has(p.campaignId))
+      campaigns.set(p.campaignId, await r.campaigns.find(p.campaignId, executor));
     const campaign = campaigns.get(p.campaignId);
     if (campaign) held.push(asHeld(grant, campaign));
   }

@@ -154,9 +154,9 @@ export class CouponRepository {
     }));
   }
 
-  async storedIds(ids: readonly string[]): Promise<Set<string>> {
+  async storedIds(ids: readonly string[], executor: CouponExecutor = this.#db): Promise<Set<string>> {
     if (ids.length === 0) return new Set();
-    const rows = await this.#db.selectFrom('coupons').select('id').where('id', 'in', ids).execute();
+    const rows = await executor.selectFrom('coupons').select('id').where('id', 'in', ids).execute();
     return new Set(rows.map((r) => r.id));
   }
 
