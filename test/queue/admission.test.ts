@@ -2,13 +2,13 @@ import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Admitter } from '../../src/modules/queue/index.ts';
 import { api, startTestApp, type TestApp } from '../support/harness.ts';
-import { accounts, createSale, join, me, patchQueue, queuePath, waitFor } from './support.ts';
+import { accounts, createSale, join, me, onlyOwn, patchQueue, queuePath, waitFor } from './support.ts';
 
 let t: TestApp;
 let admitter: Admitter;
 beforeAll(async () => {
   t = await startTestApp({ RATE_LIMIT_IP_PER_SECOND: '1000000' });
-  admitter = t.modules.queue.createAdmitter({ discoverMs: 200 });
+  admitter = t.modules.queue.createAdmitter({ discoverMs: 200, accept: onlyOwn });
   admitter.start();
 });
 afterAll(async () => {
@@ -74,7 +74,7 @@ describe('admission', () => {
           if (r.body.state === 'ADMITTED') break;
           await new Promise((res) => setTimeout(res, 150 + Math.random() * 100));
         }
-        await new Promise((res) => setTimeout(res, 100 + Math.random() * 300));
+        await new Promise((res) => setTimeout(res, 400 + Math.random() * 400));
         if (i % 2 === 0) await t.modules.queue.releaseAdmission(sale.scheduleId, b.id, 'PAID');
         else await api(t.baseUrl, 'DELETE', `${queuePath(sale.scheduleId)}/me`, { token: b.accessToken });
         done.add(b.id);

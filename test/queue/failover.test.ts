@@ -4,7 +4,7 @@ import { fenceKey, leaseKey } from '../../src/modules/queue/keys.ts';
 import { LeaseClient } from '../../src/modules/queue/lease.ts';
 import { FencedError, QueueStore } from '../../src/modules/queue/store.ts';
 import { startTestApp, type TestApp } from '../support/harness.ts';
-import { accounts, createSale, join, patchQueue, waitFor } from './support.ts';
+import { accounts, createSale, join, onlyOwn, patchQueue, waitFor } from './support.ts';
 
 let t: TestApp;
 beforeAll(async () => {
@@ -21,7 +21,7 @@ describe('admitter leadership', () => {
     const buyers = await accounts(t, 150);
     await Promise.all(buyers.map((b) => join(t, sale.scheduleId, b.accessToken)));
 
-    const options = { discoverMs: 200, leaseTtlMs: 1500 };
+    const options = { discoverMs: 200, leaseTtlMs: 1500, accept: onlyOwn };
     const a = t.modules.queue.createAdmitter({ ...options, owner: 'admitter-A' });
     const b = t.modules.queue.createAdmitter({ ...options, owner: 'admitter-B' });
     a.start();

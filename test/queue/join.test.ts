@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { api, startTestApp, type TestApp } from '../support/harness.ts';
-import { accounts, createSale, join, me, patchQueue, pool, queuePath } from './support.ts';
+import { accounts, createSale, join, joinAll, me, patchQueue, pool, queuePath } from './support.ts';
 
 let t: TestApp;
 beforeAll(async () => {
@@ -18,7 +18,11 @@ describe('joining the waiting room', () => {
     const buyers = await accounts(t, 5000);
 
     const started = Date.now();
-    const joins = await Promise.all(buyers.map((b) => join(t, sale.scheduleId, b.accessToken)));
+    const joins = await joinAll(
+      t,
+      sale.scheduleId,
+      buyers.map((b) => b.accessToken),
+    );
     const joinMs = Date.now() - started;
     for (const j of joins) expect(j.status, JSON.stringify(j.body)).toBe(202);
     expect(joins.every((j) => j.body.state === 'WAITING' && j.body.paused)).toBe(true);
@@ -46,7 +50,11 @@ describe('joining the waiting room', () => {
     }
 
     // 200 repeated joins from the same accounts (concurrently) change nothing
-    const again = await Promise.all(buyers.slice(0, 200).map((b) => join(t, sale.scheduleId, b.accessToken)));
+    const again = await joinAll(
+      t,
+      sale.scheduleId,
+      buyers.slice(0, 200).map((b) => b.accessToken),
+    );
     again.forEach((a, i) => {
       expect(a.status).toBe(202);
       expect(a.body.ticketNumber).toBe(tickets[i]);
@@ -71,6 +79,8 @@ describe('joining the waiting room', () => {
 
   it('answers the contract states and errors', async () => {
     const sale = await createSale(t);
+    // admitters of other test files run on this database: keep this queue still
+    await patchQueue(t, sale.scheduleId, sale.seller.accessToken, { paused: true });
     const [a, b] = await accounts(t, 2);
     if (a === undefined || b === undefined) throw new Error('accounts');
     expect((await me(t, sale.scheduleId, a.accessToken)).body).toMatchObject({
@@ -127,13 +137,15 @@ describe('joining the waiting room', () => {
   });
 
   it('refuses joins after salesCloseAt with 409 SALES_CLOSED', async () => {
+    const closesAt = new Date(Date.now() + 5000);
     const sale = await createSale(t, {
       salesOpenAt: new Date(Date.now() - 7200_000),
-      salesCloseAt: new Date(Date.now() + 1500),
+      salesCloseAt: closesAt,
     });
+    await patchQueue(t, sale.scheduleId, sale.seller.accessToken, { paused: true });
     const [a, b] = await accounts(t, 2);
     expect((await join(t, sale.scheduleId, a?.accessToken ?? '')).status).toBe(202);
-    await new Promise((r) => setTimeout(r, 1700));
+    await new Promise((r) => setTimeout(r, closesAt.getTime() - Date.now() + 200));
     const late = await join(t, sale.scheduleId, b?.accessToken ?? '');
     expect(late.status).toBe(409);
     expect(late.body.code).toBe('SALES_CLOSED');

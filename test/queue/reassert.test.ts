@@ -6,7 +6,7 @@ import { createHttpApp, type HttpApp } from '../../src/platform/http/app.ts';
 import { createMetrics } from '../../src/platform/metrics.ts';
 import { createRuntime, type Runtime } from '../../src/platform/runtime.ts';
 import { startTestApp, type TestApp } from '../support/harness.ts';
-import { accounts, createSale, join, me, waitFor, wipeQueueKeys } from './support.ts';
+import { accounts, createSale, join, me, patchQueue, waitFor, wipeQueueKeys } from './support.ts';
 
 let t: TestApp;
 // a second api process whose journal is slow (1.5 s batches): its joins reach PostgreSQL only after
@@ -45,6 +45,8 @@ afterAll(async () => {
 describe('joins in flight during a rebuild', () => {
   it('are re-asserted with their ticket once their journal batch lands', async () => {
     const sale = await createSale(t);
+    // admitters of other test files run on this database: keep this queue still
+    await patchQueue(t, sale.scheduleId, sale.seller.accessToken, { paused: true });
     const [a, b, c] = await accounts(t, 3);
     if (a === undefined || b === undefined || c === undefined) throw new Error('accounts');
     const ja = await join(t, sale.scheduleId, a.accessToken);

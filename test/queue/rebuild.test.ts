@@ -7,6 +7,7 @@ import {
   createSale,
   join,
   me,
+  onlyOwn,
   patchQueue,
   pool,
   queuePath,
@@ -18,7 +19,7 @@ let t: TestApp;
 let admitter: Admitter;
 beforeAll(async () => {
   t = await startTestApp({ RATE_LIMIT_IP_PER_SECOND: '1000000' });
-  admitter = t.modules.queue.createAdmitter({ discoverMs: 200 });
+  admitter = t.modules.queue.createAdmitter({ discoverMs: 200, accept: onlyOwn });
   admitter.start();
 });
 afterAll(async () => {

@@ -1,13 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Admitter } from '../../src/modules/queue/index.ts';
 import { startTestApp, type TestApp } from '../support/harness.ts';
-import { accounts, createSale, join, patchQueue, queuePath, waitFor } from './support.ts';
+import { accounts, createSale, join, onlyOwn, patchQueue, queuePath, waitFor } from './support.ts';
 
 let t: TestApp;
 let admitter: Admitter;
 beforeAll(async () => {
   t = await startTestApp({ RATE_LIMIT_IP_PER_SECOND: '1000000' });
-  admitter = t.modules.queue.createAdmitter({ discoverMs: 200 });
+  admitter = t.modules.queue.createAdmitter({ discoverMs: 200, accept: onlyOwn });
   admitter.start();
 });
 afterAll(async () => {

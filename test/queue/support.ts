@@ -1,3 +1,4 @@
+import { Agent, fetch as undiciFetch } from 'undici';
 import { expect } from 'vitest';
 import type { BulkAccount } from '../../src/modules/identity/index.ts';
 import { api, type TestApp } from '../support/harness.ts';
@@ -13,6 +14,10 @@ export async function accounts(t: TestApp, count: number, role: 'BUYER' | 'SELLE
     emailPrefix: `q-${role.toLowerCase()}-${Date.now().toString(36)}-${process.pid}-${counter}-`,
   });
 }
+
+/** Schedules created by this test file (each file runs in its own worker): its admitters lead only these. */
+export const ownSchedules = new Set<string>();
+export const onlyOwn = (scheduleId: string) => ownSchedules.has(scheduleId);
 
 export interface Sale {
   seller: BulkAccount;
@@ -61,6 +66,7 @@ export async function createSale(
   expect(perf.status, JSON.stringify(perf.body)).toBe(201);
   const scheduleId = perf.body.schedules[0]?.id;
   if (scheduleId === undefined) throw new Error('no schedule');
+  ownSchedules.add(scheduleId);
   return { seller, performanceId: perf.body.id, scheduleId };
 }
 
@@ -135,5 +141,28 @@ export async function wipeQueueKeys(t: TestApp, scheduleId: string): Promise<num
     return removed;
   } finally {
     raw.disconnect();
+  }
+}
+
+/**
+ * Many joins at once over a bounded connection pool: every request is issued at the same moment, the
+ * server sees up to `connections` of them concurrently (thousands of simultaneous TCP connects would
+ * only measure the listen backlog).
+ */
+export async function joinAll(t: TestApp, scheduleId: string, tokens: readonly string[], connections = 512) {
+  const dispatcher = new Agent({ connections, pipelining: 1 });
+  try {
+    return await Promise.all(
+      tokens.map(async (token) => {
+        const res = await undiciFetch(`${t.baseUrl}${queuePath(scheduleId)}`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${token}` },
+          dispatcher,
+        });
+        return { status: res.status, body: (await res.json()) as QueueBody };
+      }),
+    );
+  } finally {
+    await dispatcher.close();
   }
 }

@@ -25,6 +25,8 @@ export interface AdmitterOptions {
   /** How often PostgreSQL is asked for live queues (the Redis list may have been lost). */
   pgDiscoverMs?: number;
   owner?: string;
+  /** Which live queues this admitter may lead (default all); lets admitters be sharded. */
+  accept?: (scheduleId: string) => boolean;
 }
 
 interface Leadership {
@@ -56,6 +58,7 @@ export class Admitter {
   readonly #discoverMs: number;
   readonly #pgDiscoverMs: number;
   readonly owner: string;
+  readonly #accept: (scheduleId: string) => boolean;
   readonly #leading = new Map<string, Leadership>();
   #discoverTimer: NodeJS.Timeout | null = null;
   #discovering: Promise<void> | null = null;
@@ -76,6 +79,7 @@ export class Admitter {
     this.#discoverMs = options.discoverMs ?? 1000;
     this.#pgDiscoverMs = options.pgDiscoverMs ?? 10_000;
     this.owner = options.owner ?? `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
+    this.#accept = options.accept ?? (() => true);
   }
 
   get leading(): string[] {
@@ -123,7 +127,7 @@ export class Admitter {
       }
     }
     for (const scheduleId of ids) {
-      if (this.#stopped || this.#leading.has(scheduleId)) continue;
+      if (this.#stopped || this.#leading.has(scheduleId) || !this.#accept(scheduleId)) continue;
       const token = await this.#lease.acquire(
         leaseKey(scheduleId),
         fenceKey(scheduleId),
