@@ -220,6 +220,7 @@ describe('creating performances', () => {
       'venueId',
       'VENUE_NOT_FOUND',
     ],
+    ['a NUL character in the title', () => ({ title: 'a\u0000b' }), 400, 'title'],
     ['maxTicketsPerBuyer of 0', () => ({ maxTicketsPerBuyer: 0 }), 400, 'maxTicketsPerBuyer'],
     [
       'a fee over 100 percent',
@@ -349,6 +350,7 @@ describe('listing and search', () => {
     expect((await api(t.baseUrl, 'GET', '/api/v1/performances?page=0')).status).toBe(400);
     expect((await api(t.baseUrl, 'GET', '/api/v1/performances?size=1000')).status).toBe(400);
     expect((await api(t.baseUrl, 'GET', '/api/v1/performances?sellerId=nope')).status).toBe(400);
+    expect((await api(t.baseUrl, 'GET', '/api/v1/performances?q=a%00b')).status).toBe(400);
   });
 
   it('has a trigram index for title search', async () => {

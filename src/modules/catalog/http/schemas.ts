@@ -1,8 +1,11 @@
 import { Type } from 'typebox';
 
 export const Uuid = Type.String({ format: 'uuid' });
+/** Text PostgreSQL can store: no NUL characters (they would fail in the database, not here). */
+const Text = (minLength: number, maxLength: number) =>
+  Type.String({ minLength, maxLength, pattern: '^[^\\u0000]*$' });
 const Time = Type.String({ format: 'date-time' });
-const GradeName = Type.String({ minLength: 1, maxLength: 20 });
+const GradeName = Text(1, 20);
 const Price = Type.Integer({ minimum: 1, maximum: 100_000_000 });
 const SeatsDimension = Type.Integer({ minimum: 1, maximum: 99_999 });
 
@@ -16,7 +19,7 @@ export const PageQuery = Type.Object({
 });
 
 export const PerformanceListQuery = Type.Object({
-  q: Type.Optional(Type.String({ maxLength: 100 })),
+  q: Type.Optional(Text(0, 100)),
   sellerId: Type.Optional(Uuid),
   page: Type.Optional(Type.Integer({ minimum: 1, maximum: 100_000, default: 1 })),
   size: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 20 })),
@@ -24,7 +27,7 @@ export const PerformanceListQuery = Type.Object({
 
 export const SectionBody = Type.Object(
   {
-    name: Type.String({ minLength: 1, maxLength: 100 }),
+    name: Text(1, 100),
     kind: Type.Optional(Type.Union([Type.Literal('SEATED'), Type.Literal('STANDING')])),
     rows: Type.Optional(SeatsDimension),
     seatsPerRow: Type.Optional(SeatsDimension),
@@ -35,8 +38,8 @@ export const SectionBody = Type.Object(
 
 export const VenueBody = Type.Object(
   {
-    name: Type.String({ minLength: 1, maxLength: 200 }),
-    address: Type.Optional(Type.String({ maxLength: 500 })),
+    name: Text(1, 200),
+    address: Type.Optional(Text(0, 500)),
     sections: Type.Array(SectionBody, { minItems: 1, maxItems: 200 }),
   },
   { additionalProperties: false },
@@ -89,10 +92,10 @@ const GradesBody = Type.Array(
 export const PerformanceBody = Type.Object(
   {
     venueId: Uuid,
-    title: Type.String({ minLength: 1, maxLength: 200 }),
-    description: Type.Optional(Type.String({ maxLength: 10_000 })),
+    title: Text(1, 200),
+    description: Type.Optional(Text(0, 10_000)),
     grades: GradesBody,
-    sectionGrades: Type.Record(Type.String({ minLength: 1, maxLength: 100 }), GradeName),
+    sectionGrades: Type.Record(Text(1, 100), GradeName),
     schedules: Type.Array(
       Type.Object({ startsAt: Time, endsAt: Type.Optional(Time) }, { additionalProperties: false }),
       { minItems: 1, maxItems: 100 },
@@ -108,8 +111,8 @@ export const PerformanceBody = Type.Object(
 
 export const PerformanceEditBody = Type.Object(
   {
-    title: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
-    description: Type.Optional(Type.String({ maxLength: 10_000 })),
+    title: Type.Optional(Text(1, 200)),
+    description: Type.Optional(Text(0, 10_000)),
     grades: Type.Optional(GradesBody),
     salesOpenAt: Type.Optional(Time),
     salesCloseAt: Type.Optional(Time),
@@ -126,10 +129,7 @@ export const PerformanceCreated = Type.Object({
   schedules: Type.Array(Type.Object({ id: Type.String(), startsAt: Type.String(), endsAt: Type.String() })),
 });
 
-export const CancelBody = Type.Object(
-  { reason: Type.String({ minLength: 1, maxLength: 500 }) },
-  { additionalProperties: false },
-);
+export const CancelBody = Type.Object({ reason: Text(1, 500) }, { additionalProperties: false });
 
 export const CancelView = Type.Object({
   id: Type.String(),
