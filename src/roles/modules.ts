@@ -2,6 +2,7 @@ import { createBookingModule } from '../modules/booking/index.ts';
 import { createCatalogModule } from '../modules/catalog/index.ts';
 import { createCouponModule } from '../modules/coupon/index.ts';
 import { createIdentityModule } from '../modules/identity/index.ts';
+import { createPaymentModule } from '../modules/payment/index.ts';
 import { createQueueModule } from '../modules/queue/index.ts';
 import { createSettlementModule, titleSourceFrom } from '../modules/settlement/index.ts';
 import type { ModuleParts } from '../platform/module.ts';
@@ -59,6 +60,16 @@ export function createModules(rt: Runtime) {
     coupon,
   });
   catalog.setSeatStatusSource(booking.seatStatusSource);
+  const payment = createPaymentModule({
+    db: rt.db,
+    config: rt.config,
+    logger: rt.logger,
+    metrics: rt.metrics,
+    idempotency: rt.idempotency,
+    booking,
+    catalog,
+  });
+  booking.setRefundPort(payment.refundPort);
   // Further modules are created here in dependency order: catalog, queue, booking, coupon, payment, settlement.
   const settlement = createSettlementModule({
     db: rt.db,
@@ -67,7 +78,7 @@ export function createModules(rt: Runtime) {
     idempotency: rt.idempotency,
   });
   settlement.setPerformanceTitleSource(titleSourceFrom((id) => catalog.listSchedulesOfPerformance(id)));
-  return { identity, catalog, queue, coupon, booking, settlement };
+  return { identity, catalog, queue, coupon, booking, payment, settlement };
 }
 
 export type Modules = ReturnType<typeof createModules>;

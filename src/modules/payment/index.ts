@@ -96,7 +96,6 @@ export function createPaymentModule(deps: PaymentDeps) {
     stats: paymentStats(deps.metrics),
   };
   const refundPort: RefundPort = { refundOrder: (orderId, input) => refundOrder(ctx, orderId, input) };
-  deps.booking.setRefundPort(refundPort);
 
   const sandboxEnabled =
     settings.SANDBOX_ENABLED && (deps.config.NODE_ENV !== 'production' || env.SANDBOX_ENABLED === 'true');
@@ -130,7 +129,7 @@ export function createPaymentModule(deps: PaymentDeps) {
       },
     ],
 
-    /** booking.setRefundPort(payment.refundPort) is done here already; exposed for tests. */
+    /** booking's RefundPort: src/roles/modules.ts calls booking.setRefundPort(payment.refundPort). */
     refundPort,
     confirm: (input: ConfirmInput) => confirmPayment(ctx, input),
     /** One recovery pass; `asOf` in the future acts as if every lease had lapsed (tests, operations). */

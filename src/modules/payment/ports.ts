@@ -59,7 +59,6 @@ export interface BookingPort {
   cancelUnpaidOrder?(orderId: string, reason: string): Promise<boolean>;
   /** Virtual account: keep the order and its hold until the deposit deadline. */
   markAwaitingDeposit?(orderId: string, dueDate: Date): Promise<void>;
-  setRefundPort(port: RefundPort): void;
 }
 
 export interface CancellationPolicy {

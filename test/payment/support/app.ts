@@ -58,6 +58,7 @@ export async function startPaymentApp(env: Record<string, string> = {}): Promise
     catalog,
     env: fullEnv,
   });
+  booking.setRefundPort(payment.refundPort);
   const app = createHttpApp(rt);
   payment.registerRoutes(app);
   await app.listen({ host: '127.0.0.1', port: 0 });
