@@ -1,0 +1,286 @@
+/**
+ * The system under test, started like `make up` but isolated: a fresh database, Redis key prefix and
+ * Kafka topic prefix per run, and every role (`node src/main.ts <role>`) as its own child process with
+ * its own port (background roles serve /healthz and /metrics there). Used by bench, chaos and fuzz.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { createWriteStream, mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Redis } from 'ioredis';
+import pg from 'pg';
+import { createDb } from '../../src/platform/db.ts';
+import { createAdmin, ensureTopics, kafkaSettings, TOPICS } from '../../src/platform/kafka.ts';
+import { migrateToLatest } from '../../src/platform/migrate.ts';
+
+export const ROOT = new URL('../..', import.meta.url).pathname.replace(/\/$/, '');
+const PG_BASE = process.env.BENCH_DATABASE_BASE_URL ?? 'postgres://postgres@127.0.0.1:5432';
+
+export interface Stack {
+  runId: string;
+  dbName: string;
+  databaseUrl: string;
+  redisUrl: string;
+  redisPrefix: string;
+  topicPrefix: string;
+  /** The environment every role of this run gets (plus its role and port). */
+  env: Record<string, string>;
+  outDir: string;
+}
+
+/** Fresh database (migrated), Redis prefix and Kafka topics for one run. */
+export async function createStack(tag: string, overrides: Record<string, string> = {}): Promise<Stack> {
+  const runId = `${tag}${Date.now().toString(36)}${randomBytes(2).toString('hex')}`;
+  const dbName = `qt_bench_${runId}`;
+  const admin = new pg.Client({ connectionString: `${PG_BASE}/postgres` });
+  await admin.connect();
+  await admin.query(`create database ${admin.escapeIdentifier(dbName)}`);
+  await admin.end();
+  const databaseUrl = `${PG_BASE}/${dbName}`;
+  const { db } = createDb(databaseUrl, 2);
+  await migrateToLatest(db);
+  await db.destroy();
+  const redisUrl = overrides.REDIS_URL ?? process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+  const redisPrefix = `qt:bench:${runId}:`;
+  const topicPrefix = `qt.b${runId}.`;
+  const brokers = overrides.KAFKA_BROKERS ?? process.env.KAFKA_BROKERS ?? '127.0.0.1:9092';
+  await ensureTopics(
+    kafkaSettings({ KAFKA_BROKERS: brokers, KAFKA_CLIENT_ID: 'qt-bench', KAFKA_TOPIC_PREFIX: topicPrefix }),
+    Object.values(TOPICS),
+  );
+  const outDir = join(ROOT, 'bench', 'out', runId);
+  mkdirSync(outDir, { recursive: true });
+  const env: Record<string, string> = {
+    NODE_ENV: 'development',
+    DATABASE_URL: databaseUrl,
+    REDIS_URL: redisUrl,
+    REDIS_KEY_PREFIX: redisPrefix,
+    KAFKA_BROKERS: brokers,
+    KAFKA_TOPIC_PREFIX: topicPrefix,
+    KAFKA_CLIENT_ID: `qt-bench-${runId}`,
+    // All load comes from one loopback address: it stands for many buyers behind carrier NAT.
+    RATE_LIMIT_IP_PER_SECOND: '10000000',
+    RATE_LIMIT_LOGIN_IP_PER_MINUTE: '1000000',
+    LOG_LEVEL: 'info',
+    DEMO_DATA: 'false',
+    // The sandbox keeps fault settings per merchant (secret key): this run's own.
+    TOSS_SECRET_KEY: `test_sk_bench_${runId}`,
+    ...overrides,
+  };
+  return { runId, dbName, databaseUrl, redisUrl, redisPrefix, topicPrefix, env, outDir };
+}
+
+/** Drops the run's database, Redis keys and topics (KEEP_BENCH_DATA=true keeps them for inspection). */
+export async function dropStack(stack: Stack): Promise<void> {
+  if (process.env.KEEP_BENCH_DATA === 'true') return;
+  const admin = new pg.Client({ connectionString: `${PG_BASE}/postgres` });
+  await admin.connect();
+  await admin.query(`drop database if exists ${admin.escapeIdentifier(stack.dbName)} with (force)`);
+  await admin.end();
+  await deleteRedisPrefix(stack.redisUrl, stack.redisPrefix).catch(() => undefined);
+  const kafka = createAdmin(
+    kafkaSettings({
+      KAFKA_BROKERS: stack.env.KAFKA_BROKERS ?? '127.0.0.1:9092',
+      KAFKA_CLIENT_ID: 'qt-bench',
+      KAFKA_TOPIC_PREFIX: stack.topicPrefix,
+    }),
+  );
+  try {
+    const topics = (await kafka.listTopics()).filter((t) => t.startsWith(stack.topicPrefix));
+    if (topics.length > 0) await kafka.deleteTopics({ topics });
+  } catch {
+    // a broker that went away (chaos) keeps its topics; harmless
+  } finally {
+    await kafka.close().catch(() => undefined);
+  }
+}
+
+export async function deleteRedisPrefix(url: string, prefix: string): Promise<number> {
+  const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 2 });
+  await redis.connect();
+  let cursor = '0';
+  let n = 0;
+  try {
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 5000);
+      cursor = next;
+      if (keys.length > 0) n += await redis.unlink(...keys);
+    } while (cursor !== '0');
+  } finally {
+    redis.disconnect();
+  }
+  return n;
+}
+
+export interface ProcStats {
+  rssBytes: number;
+  cpuSeconds: number;
+  fds: number;
+}
+
+const TICKS = 100; // USER_HZ on Linux
+/** RSS, CPU time (user + system) and open files of a process, from /proc. */
+export function procStats(pid: number): ProcStats | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const utime = Number(fields[11]);
+    const stime = Number(fields[12]);
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    const rssKb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
+    let fds = 0;
+    try {
+      fds = readdirSync(`/proc/${pid}/fd`).length;
+    } catch {
+      // another user's process: unknown
+    }
+    return { rssBytes: rssKb * 1024, cpuSeconds: (utime + stime) / TICKS, fds };
+  } catch {
+    return null;
+  }
+}
+
+export type Role = 'api' | 'admitter' | 'relay' | 'worker';
+
+/** One role process (`node src/main.ts <role>`), restartable, logging to the run's directory. */
+export class RoleProcess {
+  readonly name: string;
+  readonly role: Role;
+  readonly port: number;
+  readonly #env: Record<string, string>;
+  readonly #logFile: string;
+  child: ChildProcess | null = null;
+  #exited: Promise<number | null> = Promise.resolve(null);
+  starts = 0;
+
+  constructor(name: string, role: Role, port: number, env: Record<string, string>, outDir: string) {
+    this.name = name;
+    this.role = role;
+    this.port = port;
+    this.#env = env;
+    this.#logFile = join(outDir, `${name}.log`);
+  }
+
+  get pid(): number | undefined {
+    return this.child?.pid;
+  }
+
+  get url(): string {
+    return `http://127.0.0.1:${this.port}`;
+  }
+
+  get running(): boolean {
+    return this.child !== null && this.child.exitCode === null && this.child.signalCode === null;
+  }
+
+  async start(extraEnv: Record<string, string> = {}): Promise<void> {
+    const log = createWriteStream(this.#logFile, { flags: 'a' });
+    const child = spawn(process.execPath, ['src/main.ts', this.role], {
+      cwd: ROOT,
+      env: {
+        ...process.env,
+        ...this.#env,
+        ...extraEnv,
+        HTTP_PORT: String(this.port),
+        HTTP_HOST: '127.0.0.1',
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    child.stdout?.pipe(log);
+    child.stderr?.pipe(log);
+    this.child = child;
+    this.starts++;
+    this.#exited = new Promise((resolve) => child.once('exit', (code) => resolve(code)));
+    await waitHealthy(
+      `${this.url}/healthz`,
+      60_000,
+      () => child.exitCode !== null || child.signalCode !== null,
+    );
+  }
+
+  /** SIGKILL (a crash) or SIGTERM (graceful); resolves when the process is gone. */
+  async stop(signal: NodeJS.Signals = 'SIGTERM', timeoutMs = 20_000): Promise<void> {
+    const child = this.child;
+    if (child === null || !this.running) return;
+    child.kill(signal);
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    await this.#exited;
+    clearTimeout(timer);
+  }
+
+  stats(): ProcStats | null {
+    return this.pid === undefined ? null : procStats(this.pid);
+  }
+}
+
+export async function waitHealthy(url: string, timeoutMs: number, dead: () => boolean = () => false) {
+  const until = Date.now() + timeoutMs;
+  while (Date.now() < until) {
+    if (dead()) throw new Error(`${url}: process exited during start`);
+    try {
+      const res = await fetch(url, { signal: AbortSignal.timeout(2000) });
+      if (res.ok) return;
+    } catch {
+      // not yet
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`${url} not healthy after ${timeoutMs} ms`);
+}
+
+export interface SystemOptions {
+  apis?: number;
+  admitters?: number;
+  relays?: number;
+  workers?: number;
+  basePort?: number;
+}
+
+/** Every role as separate processes: api ×N, admitter ×N, relay, worker. */
+export class System {
+  readonly stack: Stack;
+  readonly apis: RoleProcess[] = [];
+  readonly admitters: RoleProcess[] = [];
+  readonly relays: RoleProcess[] = [];
+  readonly workers: RoleProcess[] = [];
+
+  constructor(stack: Stack, options: SystemOptions = {}) {
+    this.stack = stack;
+    let port = options.basePort ?? 30_000 + Math.floor(Math.random() * 20_000);
+    const make = (role: Role, n: number, into: RoleProcess[]) => {
+      for (let i = 0; i < n; i++) {
+        into.push(new RoleProcess(`${role}-${i + 1}`, role, port++, stack.env, stack.outDir));
+      }
+    };
+    make('api', options.apis ?? 1, this.apis);
+    make('admitter', options.admitters ?? 1, this.admitters);
+    make('relay', options.relays ?? 1, this.relays);
+    make('worker', options.workers ?? 1, this.workers);
+  }
+
+  get all(): RoleProcess[] {
+    return [...this.apis, ...this.admitters, ...this.relays, ...this.workers];
+  }
+
+  get api(): RoleProcess {
+    const first = this.apis[0];
+    if (first === undefined) throw new Error('no api process');
+    return first;
+  }
+
+  async start(): Promise<void> {
+    // The first api bootstraps the admin account; the rest start together.
+    await this.api.start();
+    await Promise.all(this.all.slice(1).map((p) => p.start()));
+  }
+
+  async stop(): Promise<void> {
+    // like main.ts's order across processes: stop taking HTTP first, then the background roles
+    await Promise.all(this.apis.map((p) => p.stop()));
+    await Promise.all([...this.admitters, ...this.relays, ...this.workers].map((p) => p.stop()));
+  }
+
+  kill(): void {
+    for (const p of this.all) p.child?.kill('SIGKILL');
+  }
+}
