@@ -33,28 +33,23 @@ const draftFor = (userId: string, lines: [string, number][], perf = performanceI
   subtotal: lines.reduce((a, [, p]) => a + p, 0),
 });
 
+/** Which campaign each granted coupon came from (to reconcile only our own campaigns). */
+const campaignOfCoupon = new Map<string, string>();
+
 async function grant(campaign: Record<string, unknown>, who: Actor, by: Actor = admin): Promise<string> {
   const id = await createCampaign(t, by, { totalQuantity: 10, perUserLimit: 5, ...campaign });
   const res = await issue(t, id, who);
   expect(res.status).toBe(202);
-  return res.body.couponId as string;
+  const couponId = res.body.couponId as string;
+  campaignOfCoupon.set(couponId, id);
+  return couponId;
 }
 
+/** Stores a granted coupon now, through the reconciler of its campaign (other files' campaigns untouched). */
 const store = async (couponId: string) => {
-  const row = await t.rt.db
-    .withTables<{ coupons: { id: string; campaign_id: string } }>()
-    .selectFrom('coupons')
-    .select('campaign_id')
-    .where('id', '=', couponId)
-    .executeTakeFirst();
-  if (row !== undefined) return;
-  // not stored yet: find its campaign through /me/coupons and reconcile it now
-  const all = await t.rt.db
-    .withTables<{ coupon_campaigns: { id: string } }>()
-    .selectFrom('coupon_campaigns')
-    .select('id')
-    .execute();
-  for (const c of all) await t.modules.coupon.reconcileCampaign(c.id, 0);
+  const campaignId = campaignOfCoupon.get(couponId);
+  if (campaignId === undefined) throw new Error('unknown coupon');
+  await t.modules.coupon.reconcileCampaign(campaignId, 0);
 };
 
 const statusOf = async (who: Actor, couponId: string) => {
