@@ -3,9 +3,9 @@ SHELL := /bin/bash
 NODE_ENV_SH := . scripts/node.sh
 export HTTP_PORT ?= 8080
 
-.PHONY: up down status deps services kafka migrate test check lint typecheck boundaries unit bench chaos deploy-check
+.PHONY: up down status deps services kafka migrate test check lint typecheck boundaries unit bench chaos deploy-check web chromium
 
-up: deps services kafka migrate ## install, start PostgreSQL/Redis/Kafka, migrate, start all roles
+up: deps services kafka migrate web ## install, start PostgreSQL/Redis/Kafka, migrate, start all roles
 	@bash scripts/app.sh start
 
 down: ## stop what `make up` started (app, Kafka); machine services are left alone
@@ -48,7 +48,13 @@ check: lint typecheck boundaries
 deploy-check: deps ## Dockerfile, compose, Kubernetes, CI workflow, alerts, dashboard, logging (no Docker engine needed)
 	@bash scripts/check-deploy.sh
 
-unit: deps services kafka
+web: deps ## build the web UI (typecheck + vite) into web/dist, served by the api role at /
+	@$(NODE_ENV_SH) && npx tsc --noEmit -p web/tsconfig.json && npx vite build --config web/vite.config.ts --logLevel warn && echo "web: built web/dist"
+
+chromium: ## Debian's chromium for the browser tests (apt-get when missing)
+	@bash scripts/ensure-chromium.sh
+
+unit: deps services kafka web chromium
 	@$(NODE_ENV_SH) && npx vitest run
 
-test: deps services kafka check deploy-check unit ## every check, then the whole suite on real PostgreSQL, Redis and Kafka
+test: deps services kafka check deploy-check web chromium unit ## every check, then the whole suite on real PostgreSQL, Redis and Kafka

@@ -6,6 +6,7 @@ import { registerHealthRoutes } from '../platform/http/health.ts';
 import { createAdmin, pingKafka } from '../platform/kafka.ts';
 import type { Runtime } from '../platform/runtime.ts';
 import { type Modules, moduleParts } from './modules.ts';
+import { registerWebUi } from './web-ui.ts';
 
 /** Builds the HTTP app (not listening): routes of every module, health, metrics, OpenAPI at /docs. */
 export async function buildApi(rt: Runtime, modules: Modules): Promise<HttpApp> {
@@ -41,6 +42,8 @@ export async function buildApi(rt: Runtime, modules: Modules): Promise<HttpApp> 
   );
 
   for (const part of moduleParts(modules)) part.registerRoutes?.(app);
+  // The web UI (web/dist, `make web`) at `/`, with index.html for the app's own paths.
+  await registerWebUi(app);
   return app;
 }
 

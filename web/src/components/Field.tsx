@@ -1,0 +1,21 @@
+import { type InputHTMLAttributes, type ReactNode, useId } from 'react';
+
+type FieldProps = InputHTMLAttributes<HTMLInputElement> & { label: string; hint?: ReactNode };
+
+/** A labelled input; the hint is tied to it with aria-describedby. */
+export function Field({ label, hint, id, ...input }: FieldProps) {
+  const generated = useId();
+  const inputId = id ?? generated;
+  const hintId = hint === undefined ? undefined : `${inputId}-hint`;
+  return (
+    <div className="field">
+      <label htmlFor={inputId}>{label}</label>
+      <input id={inputId} aria-describedby={hintId} {...input} />
+      {hint === undefined ? null : (
+        <small id={hintId} className="hint">
+          {hint}
+        </small>
+      )}
+    </div>
+  );
+}

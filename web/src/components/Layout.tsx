@@ -1,0 +1,89 @@
+import type { ReactNode } from 'react';
+import { useAuth } from '../auth/Auth.tsx';
+import { useI18n } from '../i18n/I18n.tsx';
+import { Link, useRouter } from '../lib/router.tsx';
+
+function NavLink({ to, children }: { to: string; children: ReactNode }) {
+  const { location } = useRouter();
+  const active = to === '/' ? location.pathname === '/' : location.pathname.startsWith(to);
+  return (
+    <Link to={to} aria-current={active ? 'page' : undefined}>
+      {children}
+    </Link>
+  );
+}
+
+export function Layout({ children }: { children: ReactNode }) {
+  const { t, lang, setLang } = useI18n();
+  const { role, user, logout } = useAuth();
+  const { navigate } = useRouter();
+  return (
+    <>
+      <a className="skip-link" href="#main">
+        {t('nav.skip')}
+      </a>
+      <header className="site-header">
+        <Link to="/" className="brand" aria-label="QueueTicket home">
+          <span aria-hidden="true">🎫</span> QueueTicket
+        </Link>
+        <nav aria-label={t('nav.main')}>
+          <NavLink to="/">{t('nav.shows')}</NavLink>
+          {role === 'BUYER' ? (
+            <>
+              <NavLink to="/me/orders">{t('nav.orders')}</NavLink>
+              <NavLink to="/me/coupons">{t('nav.coupons')}</NavLink>
+            </>
+          ) : null}
+          {role === 'SELLER' || role === 'ADMIN' ? (
+            <>
+              <NavLink to="/seller/performances">{t('nav.performances')}</NavLink>
+              <NavLink to="/seller/venues">{t('nav.venues')}</NavLink>
+              <NavLink to="/seller/campaigns">{t('nav.campaigns')}</NavLink>
+              <NavLink to="/seller/settlements">{t('nav.settlements')}</NavLink>
+              <NavLink to="/admin/queues">{t('nav.queues')}</NavLink>
+            </>
+          ) : null}
+          {role === 'ADMIN' ? <NavLink to="/admin/reconciliation">{t('nav.reconciliation')}</NavLink> : null}
+        </nav>
+        <div className="header-tools">
+          <button
+            type="button"
+            className="btn btn-ghost"
+            onClick={() => setLang(lang === 'ko' ? 'en' : 'ko')}
+            aria-label={t('nav.language')}
+            lang={lang === 'ko' ? 'en' : 'ko'}
+          >
+            {lang === 'ko' ? 'English' : '한국어'}
+          </button>
+          {role === null ? (
+            <Link to="/login" className="btn btn-primary">
+              {t('nav.login')}
+            </Link>
+          ) : (
+            <>
+              <span className="who" title={user?.email}>
+                {user?.name ?? ''} <small>({t(`role.${role}`)})</small>
+              </span>
+              <button
+                type="button"
+                className="btn btn-ghost"
+                onClick={async () => {
+                  await logout();
+                  navigate('/');
+                }}
+              >
+                {t('nav.logout')}
+              </button>
+            </>
+          )}
+        </div>
+      </header>
+      <main id="main" tabIndex={-1}>
+        {children}
+      </main>
+      <footer className="site-footer">
+        <p>{t('footer.text')}</p>
+      </footer>
+    </>
+  );
+}

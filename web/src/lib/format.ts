@@ -1,0 +1,41 @@
+import type { Lang } from '../i18n/dictionary.ts';
+
+const locale = (lang: Lang) => (lang === 'ko' ? 'ko-KR' : 'en-GB');
+
+/** Money is integer KRW. */
+export const formatWon = (amount: number, lang: Lang): string =>
+  lang === 'ko'
+    ? `${new Intl.NumberFormat('ko-KR').format(amount)}원`
+    : `₩${new Intl.NumberFormat('en-GB').format(amount)}`;
+
+export const formatDateTime = (iso: string | null | undefined, lang: Lang): string => {
+  if (iso === null || iso === undefined) return '—';
+  return new Intl.DateTimeFormat(locale(lang), {
+    dateStyle: 'medium',
+    timeStyle: 'short',
+    timeZone: 'Asia/Seoul',
+  }).format(new Date(iso));
+};
+
+export const formatDate = (iso: string, lang: Lang): string =>
+  new Intl.DateTimeFormat(locale(lang), { dateStyle: 'medium', timeZone: 'Asia/Seoul' }).format(
+    new Date(iso),
+  );
+
+export const formatNumber = (n: number, lang: Lang): string => new Intl.NumberFormat(locale(lang)).format(n);
+
+/** 125 → "2:05"; 3725 → "1:02:05". */
+export function formatClock(totalSeconds: number): string {
+  const s = Math.max(0, Math.floor(totalSeconds));
+  const h = Math.floor(s / 3600);
+  const m = Math.floor((s % 3600) / 60);
+  const sec = String(s % 60).padStart(2, '0');
+  return h > 0 ? `${h}:${String(m).padStart(2, '0')}:${sec}` : `${m}:${sec}`;
+}
+
+/** datetime-local input value (local time) ↔ ISO UTC. */
+export const toLocalInput = (date: Date): string => {
+  const pad = (n: number) => String(n).padStart(2, '0');
+  return `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())}T${pad(date.getHours())}:${pad(date.getMinutes())}`;
+};
+export const fromLocalInput = (value: string): string => new Date(value).toISOString();
