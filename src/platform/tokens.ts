@@ -1,3 +1,4 @@
+import { createSecretKey, type KeyObject } from 'node:crypto';
 import { errors as joseErrors, jwtVerify, SignJWT } from 'jose';
 
 export type Role = 'BUYER' | 'SELLER' | 'ADMIN';
@@ -9,17 +10,28 @@ export interface Principal {
 }
 
 const ISSUER = 'queueticket';
+const VERIFIED_CACHE_SIZE = 50_000;
+
+interface CachedPrincipal {
+  principal: Principal;
+  expiresAtMs: number;
+}
 
 /**
  * HS256 JWTs. Access tokens carry `sub` + `role`; other token kinds (admission) use their own
  * audience so one can never stand in for the other.
  */
 export class TokenService {
-  readonly #key: Uint8Array;
+  // Imported once: handing jose raw bytes re-imports the key on every call (~40 µs per request).
+  readonly #key: KeyObject;
   readonly #accessTtlSeconds: number;
+  // Hot paths (queue polls, SSE reconnects) present the same access token many times a minute.
+  // A verified token is a pure function of the token string until it expires, so its result is kept
+  // (bounded, oldest evicted first) and a repeat costs a Map lookup instead of an HMAC check.
+  readonly #verified = new Map<string, CachedPrincipal>();
 
   constructor(secret: string, accessTtlSeconds: number) {
-    this.#key = new TextEncoder().encode(secret);
+    this.#key = createSecretKey(Buffer.from(secret, 'utf8'));
     this.#accessTtlSeconds = accessTtlSeconds;
   }
 
@@ -32,11 +44,26 @@ export class TokenService {
   }
 
   async verifyAccess(token: string): Promise<Principal | null> {
+    const cached = this.#verified.get(token);
+    if (cached !== undefined) {
+      if (cached.expiresAtMs > Date.now()) return cached.principal;
+      this.#verified.delete(token);
+    }
     const claims = await this.verify(token, 'access');
     if (claims === null) return null;
     const role = claims.role;
     if (typeof claims.sub !== 'string' || !ROLES.includes(role as Role)) return null;
-    return { userId: claims.sub, role: role as Role };
+    const principal: Principal = { userId: claims.sub, role: role as Role };
+    if (typeof claims.exp === 'number') this.#remember(token, principal, claims.exp * 1000);
+    return principal;
+  }
+
+  #remember(token: string, principal: Principal, expiresAtMs: number): void {
+    if (this.#verified.size >= VERIFIED_CACHE_SIZE) {
+      const oldest = this.#verified.keys().next();
+      if (!oldest.done) this.#verified.delete(oldest.value);
+    }
+    this.#verified.set(token, { principal, expiresAtMs });
   }
 
   sign(

@@ -241,7 +241,7 @@ describe('health', () => {
     expect((await api(t.baseUrl, 'GET', '/healthz')).status).toBe(200);
     const ready = await api(t.baseUrl, 'GET', '/readyz');
     expect(ready.status).toBe(200);
-    expect(ready.body.checks).toEqual({ postgres: 'ok', redis: 'ok', kafka: 'ok' });
+    expect(ready.body.checks).toMatchObject({ postgres: 'ok', redis: 'ok', kafka: 'ok' });
   });
 
   it('says which dependency is down', async () => {
