@@ -15,6 +15,7 @@ import { registerPaymentRoutes } from './http/routes.ts';
 import { PaymentRepository } from './payment-repository.ts';
 import type { BookingPort, CatalogPort, OrderForPayment, RefundPort } from './ports.ts';
 import { ProviderCalls } from './provider.ts';
+import { reconciliationSource } from './reconciliation.ts';
 import { recoverOnce } from './recovery.ts';
 import { RefundRepository } from './refund-repository.ts';
 import { type RefundInput, refundOrder } from './refunds.ts';
@@ -135,6 +136,8 @@ export function createPaymentModule(deps: PaymentDeps) {
     /** One recovery pass; `asOf` in the future acts as if every lease had lapsed (tests, operations). */
     recoverOnce: (asOf?: Date) => recoverOnce(ctx, asOf),
     runBulkRefunds: () => runBulkRefunds(ctx),
+    /** settlement's ReconciliationSource: src/roles/modules.ts plugs it in. */
+    reconciliationSource: reconciliationSource(ctx, toss),
     /** Test-only fault hooks (see PaymentTestHooks). */
     testHooks: hooks,
     sandbox: () => sandbox,

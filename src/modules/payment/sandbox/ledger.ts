@@ -142,4 +142,51 @@ export class SandboxLedger {
     if (orderId !== null) q = q.where('p.order_id', '=', orderId);
     return q.execute();
   }
+
+  /**
+   * Toss's transactions list: one row per approval (status DONE, at approvedAt) and per cancel (status
+   * CANCELED, at canceledAt) in [start, end) of one merchant, ordered by time then key; keyset paging.
+   */
+  async transactions(
+    merchant: string,
+    start: Date,
+    end: Date,
+    limit: number,
+    startingAfter: string | null,
+  ): Promise<
+    {
+      transactionKey: string;
+      paymentKey: string;
+      orderId: string;
+      method: string;
+      status: string;
+      at: Date;
+      amount: number;
+    }[]
+  > {
+    const { rows } = await sql<{
+      transactionKey: string;
+      paymentKey: string;
+      orderId: string;
+      method: string;
+      status: string;
+      at: Date;
+      amount: number;
+    }>`
+      with t as (
+        select upper(substr(encode(sha256(convert_to('approve:' || payment_key, 'UTF8')), 'hex'), 1, 32)) as "transactionKey",
+          payment_key as "paymentKey", order_id as "orderId", method, 'DONE' as status, approved_at as at, total_amount as amount
+        from sandbox_payments where merchant = ${merchant} and approved_at >= ${start} and approved_at < ${end}
+        union all
+        select c.transaction_key, c.payment_key, p.order_id, p.method, 'CANCELED', c.canceled_at, c.cancel_amount
+        from sandbox_cancels c join sandbox_payments p on p.payment_key = c.payment_key
+        where p.merchant = ${merchant} and c.canceled_at >= ${start} and c.canceled_at < ${end}
+      )
+      select * from t
+      where ${startingAfter}::text is null
+         or (at, "transactionKey") > (select at, "transactionKey" from t where "transactionKey" = ${startingAfter} limit 1)
+      order by at, "transactionKey"
+      limit ${limit}`.execute(this.db);
+    return rows;
+  }
 }

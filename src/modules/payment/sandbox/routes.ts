@@ -4,8 +4,7 @@ import { isAppError } from '../../../platform/errors.ts';
 import type { HttpApp } from '../../../platform/http/app.ts';
 import { statusOf } from '../../../platform/http/problem.ts';
 import type { Logger } from '../../../platform/logger.ts';
-import type { PaymentMethod } from '../toss-client/types.ts';
-import { methodOf } from '../toss-client/types.ts';
+import { methodOf, type PaymentMethod, tossMethodName } from '../toss-client/types.ts';
 import { SandboxError } from './codes.ts';
 import { type Answer, merchantOf, SandboxGateway } from './gateway.ts';
 import { SandboxLedger } from './ledger.ts';
@@ -19,11 +18,13 @@ import {
   LedgerQuery,
   OrderIdParams,
   PaymentKeyParams,
+  TransactionsQuery,
   WebhookQuery,
 } from './schemas.ts';
 import { SandboxService } from './service.ts';
 import { type SandboxSettings, SandboxSettingsPatchSchema, SandboxSettingsStore } from './settings.ts';
 import type { SandboxDb } from './tables.ts';
+import { kst } from './view.ts';
 import { SandboxWebhooks } from './webhooks.ts';
 
 export const SANDBOX_PREFIX = '/sandbox/toss';
@@ -160,6 +161,41 @@ export function registerSandbox(app: HttpApp, deps: SandboxDeps): SandboxHandle 
         },
       );
 
+      scope.get(
+        '/v1/transactions',
+        { config: open, schema: { tags: ['sandbox'], headers: ApiHeaders, querystring: TransactionsQuery } },
+        async (request, reply) => {
+          const call = callOf(request, 'query');
+          return answer(
+            reply,
+            await gateway.run(call, async () => {
+              const q = request.query;
+              const rows = await ledger.transactions(
+                call.merchant,
+                parseTossTime(q.startDate, false),
+                parseTossTime(q.endDate, true),
+                q.limit ?? 100,
+                q.startingAfter ?? null,
+              );
+              return rows.map((r) => ({
+                mId: 'tosspayments',
+                transactionKey: r.transactionKey,
+                paymentKey: r.paymentKey,
+                orderId: r.orderId,
+                method: tossMethodName(r.method as PaymentMethod),
+                customerKey: null,
+                useEscrow: false,
+                receiptUrl: null,
+                status: r.status,
+                transactionAt: kst(r.at),
+                currency: 'KRW',
+                amount: r.amount,
+              }));
+            }),
+          );
+        },
+      );
+
       // Sandbox-only controls (not part of Toss's API).
       scope.post(
         '/virtual-accounts/:paymentKey/deposit',
@@ -234,6 +270,19 @@ export function registerSandbox(app: HttpApp, deps: SandboxDeps): SandboxHandle 
   webhooks.start();
   app.addHook('onClose', async () => webhooks.stop());
   return { service, settings, webhooks };
+}
+
+/**
+ * Toss query times: KST local (`2024-01-01T00:00:00`, or a date) unless an offset is given; an end
+ * time is inclusive to its last unit (the whole second, or the millisecond when given).
+ */
+function parseTossTime(value: string, isEnd: boolean): Date {
+  const local = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?)?$/.test(value);
+  const withTime = value.length === 10 ? `${value}T${isEnd ? '23:59:59' : '00:00:00'}` : value;
+  const date = new Date(local ? `${withTime}+09:00` : withTime);
+  if (Number.isNaN(date.getTime())) throw new SandboxError('INVALID_REQUEST', `bad date ${value}`);
+  if (!isEnd) return date;
+  return new Date(date.getTime() + (/\.\d+/.test(value) ? 1 : 1000));
 }
 
 function tossError(reply: FastifyReply, error: SandboxError): FastifyReply {

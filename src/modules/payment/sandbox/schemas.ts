@@ -73,3 +73,10 @@ export const LedgerQuery = Type.Object({
 });
 
 export const WebhookQuery = Type.Object({ paymentKey: Type.String({ minLength: 1, maxLength: 200 }) });
+
+export const TransactionsQuery = Type.Object({
+  startDate: Type.String({ minLength: 10, maxLength: 40 }),
+  endDate: Type.String({ minLength: 10, maxLength: 40 }),
+  startingAfter: Type.Optional(Type.String({ maxLength: 200 })),
+  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 10_000 })),
+});

@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { classifyFailure, TossApiError } from '../toss-client/errors.ts';
 import type { PaymentMethod, TossPayment } from '../toss-client/types.ts';
 import { SandboxError } from './codes.ts';
@@ -36,6 +36,9 @@ type ConfirmResult =
 
 const newKey = (prefix: string) => `${prefix}${randomBytes(18).toString('base64url')}`;
 const transactionKey = () => randomBytes(16).toString('hex').toUpperCase();
+/** The approval's transaction key, derived so the transactions list can name it without storing it. */
+export const approvalKey = (paymentKey: string) =>
+  createHash('sha256').update(`approve:${paymentKey}`).digest('hex').slice(0, 32).toUpperCase();
 
 /**
  * The provider's behaviour: sessions from checkout, confirm, query, cancel, virtual-account deposits.
@@ -144,7 +147,7 @@ export class SandboxService {
           merchant,
           confirmed_at: now,
           approved_at: now,
-          last_transaction_key: transactionKey(),
+          last_transaction_key: approvalKey(row.payment_key),
         });
       }
       const payment = paymentView(updated, []);
@@ -240,7 +243,7 @@ export class SandboxService {
       const updated = await this.#ledger.update(trx, paymentKey, {
         status: 'DONE',
         approved_at: new Date(),
-        last_transaction_key: transactionKey(),
+        last_transaction_key: approvalKey(paymentKey),
         virtual_account: JSON.stringify({ ...account, settlementStatus: 'COMPLETED' }),
       });
       return this.#changed(trx, row.merchant, updated);

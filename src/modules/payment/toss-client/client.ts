@@ -1,3 +1,4 @@
+import { Type } from 'typebox';
 import { Value } from 'typebox/value';
 import { Agent, type Dispatcher, request } from 'undici';
 import { TossApiError, TossTransportError } from './errors.ts';
@@ -7,6 +8,8 @@ import {
   TossErrorBodySchema,
   type TossPayment,
   TossPaymentSchema,
+  type TossTransaction,
+  TossTransactionSchema,
 } from './types.ts';
 
 export interface TossClientOptions {
@@ -24,6 +27,13 @@ export interface CallOptions {
   testCode?: string;
   signal?: AbortSignal;
   timeoutMs?: number;
+}
+
+const TransactionList = Type.Array(TossTransactionSchema);
+
+/** `2024-02-13T12:18:14` in Korea Standard Time, as Toss's query parameters want it. */
+function kstLocal(date: Date): string {
+  return new Date(date.getTime() + 9 * 3600_000).toISOString().slice(0, 19);
 }
 
 const CONNECT_CODES = new Set([
@@ -72,6 +82,29 @@ export class TossClient {
 
   cancel(paymentKey: string, body: CancelRequest, options: CallOptions): Promise<TossPayment> {
     return this.#payment('POST', `/v1/payments/${encodeURIComponent(paymentKey)}/cancel`, body, options);
+  }
+
+  /**
+   * Transactions (approvals and cancels) between two instants, Toss's `GET /v1/transactions`. Toss takes
+   * KST local times to the second with an inclusive end; callers filter the exact window themselves.
+   */
+  async transactions(
+    start: Date,
+    end: Date,
+    page: { startingAfter?: string; limit?: number } = {},
+    options: CallOptions = {},
+  ): Promise<TossTransaction[]> {
+    const query = new URLSearchParams({ startDate: kstLocal(start), endDate: kstLocal(end) });
+    if (page.startingAfter !== undefined) query.set('startingAfter', page.startingAfter);
+    query.set('limit', String(page.limit ?? 5000));
+    const json = await this.#call('GET', `/v1/transactions?${query.toString()}`, undefined, options);
+    if (!Value.Check(TransactionList, json)) {
+      throw new TossTransportError(
+        'BAD_RESPONSE',
+        'Toss answered GET /v1/transactions with an unexpected body',
+      );
+    }
+    return json;
   }
 
   async close(): Promise<void> {

@@ -85,6 +85,20 @@ export const TossPaymentSchema = Type.Object({
 });
 export type TossPayment = Static<typeof TossPaymentSchema>;
 
+/** Toss's Transaction object (transactions API): one row per approval or cancel. */
+export const TossTransactionSchema = Type.Object({
+  mId: Type.Optional(Type.String()),
+  transactionKey: Type.String(),
+  paymentKey: Type.String(),
+  orderId: Type.String(),
+  method: Type.Optional(Type.Union([Type.String(), Type.Null()])),
+  status: Type.String(),
+  transactionAt: Type.String(),
+  currency: Type.Optional(Type.String()),
+  amount: Type.Integer(),
+});
+export type TossTransaction = Static<typeof TossTransactionSchema>;
+
 export const TossErrorBodySchema = Type.Object({ code: Type.String(), message: Type.String() });
 
 export interface ConfirmRequest {
