@@ -205,7 +205,10 @@ describe('POST /api/v1/payments/confirm', () => {
     const busy = await confirm(t, buyer.token, { orderId: order.tossOrderId, paymentKey, amount: 12000 });
     expect([busy.status, busy.body.code]).toEqual([409, 'PAYMENT_IN_PROGRESS']);
 
-    const recovered = await t.payment.recoverOnce(new Date(Date.now() + 3600_000));
+    const recovered = await t.payment.recoverOnce({
+      asOf: new Date(Date.now() + 3600_000),
+      orderIds: [order.id],
+    });
     expect(recovered.payments).toBeGreaterThanOrEqual(1);
     expect((await t.booking.findOrder(order.id))?.status).toBe('PAID');
     expect(await outboxEvents(t, order.id, 'payment.approved')).toHaveLength(1);

@@ -57,7 +57,7 @@ async function pay(buyer: BulkAccount, o: OrderBody, headers: Record<string, str
 
 async function outbox(key: string, type: string) {
   const { rows } = await sql<{ payload: Record<string, unknown> }>`
-    select payload from outbox where key = ${key} and type = ${type}`.execute(t.rt.db);
+    select payload from outbox where key = ${key} and type = ${type} order by id`.execute(t.rt.db);
   return rows.map((r) => r.payload);
 }
 
@@ -154,7 +154,7 @@ describe('payments end to end', () => {
       t.modules.payment.testHooks.afterProviderSuccess = null;
     }
     expect((await getOrder(buyer, o.id)).status).toBe('PAYMENT_PENDING');
-    await t.modules.payment.recoverOnce(new Date(Date.now() + 3600_000));
+    await t.modules.payment.recoverOnce({ asOf: new Date(Date.now() + 3600_000), orderIds: [o.id] });
     expect((await getOrder(buyer, o.id)).status).toBe('PAID');
     expect(await outbox(o.id, 'payment.approved')).toHaveLength(1);
   });

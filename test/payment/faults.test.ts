@@ -54,7 +54,7 @@ async function buy(order: OrderForPayment, token: string): Promise<number[]> {
  * and the provider's ledger and ours hold the same money.
  */
 async function settleAndVerify(orders: OrderForPayment[]): Promise<number> {
-  await t.payment.recoverOnce(new Date(Date.now() + 3600_000));
+  await t.payment.recoverOnce({ asOf: new Date(Date.now() + 3600_000), orderIds: orders.map((o) => o.id) });
   for (const order of orders) {
     const status = (await t.booking.findOrder(order.id))?.status;
     if (status !== 'PAID') await t.booking.setExpiry(order.id, new Date(Date.now() - 1000));

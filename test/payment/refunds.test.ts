@@ -176,7 +176,10 @@ describe('refunds (booking RefundPort)', () => {
     expect(err?.code).toBe('REFUND_PENDING');
     expect((await t.booking.findOrder(order.id))?.status).toBe('PAID');
     await pause(1100);
-    const { refunds } = await t.payment.recoverOnce(new Date(Date.now() + 3600_000));
+    const { refunds } = await t.payment.recoverOnce({
+      asOf: new Date(Date.now() + 3600_000),
+      orderIds: [order.id],
+    });
     expect(refunds).toBeGreaterThanOrEqual(1);
     expect((await t.booking.findOrder(order.id))?.status).toBe('REFUNDED');
     const p = (await sandboxPayment(t, paymentKey)).body;
@@ -236,7 +239,10 @@ describe('performance cancelled', () => {
     for (const p of paid) expect((await t.booking.findOrder(p.order.id))?.status).toBe('PAID');
     // Resume: recovery finishes refunds left open, the job the remaining items (as if time had passed).
     await pause(1100);
-    await t.payment.recoverOnce(new Date(Date.now() + 3600_000));
+    await t.payment.recoverOnce({
+      asOf: new Date(Date.now() + 3600_000),
+      orderIds: paid.map((p) => p.order.id),
+    });
     await t.rt.db
       .updateTable('payment_bulk_refund_items' as never)
       .set({ next_attempt_at: new Date(0) } as never)

@@ -133,8 +133,8 @@ export function createPaymentModule(deps: PaymentDeps) {
     /** booking's RefundPort: src/roles/modules.ts calls booking.setRefundPort(payment.refundPort). */
     refundPort,
     confirm: (input: ConfirmInput) => confirmPayment(ctx, input),
-    /** One recovery pass; `asOf` in the future acts as if every lease had lapsed (tests, operations). */
-    recoverOnce: (asOf?: Date) => recoverOnce(ctx, asOf),
+    /** One recovery pass; `asOf` in the future acts as if leases had lapsed, `orderIds` limits it. */
+    recoverOnce: (options?: { asOf?: Date; orderIds?: readonly string[] }) => recoverOnce(ctx, options),
     runBulkRefunds: () => runBulkRefunds(ctx),
     /** settlement's ReconciliationSource: src/roles/modules.ts plugs it in. */
     reconciliationSource: reconciliationSource(ctx, toss),

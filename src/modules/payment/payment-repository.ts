@@ -135,15 +135,14 @@ export class PaymentRepository {
   }
 
   /** Payments whose outcome is still open and whose lease lapsed (as of `asOf`). */
-  dueForRecovery(asOf: Date, limit: number): Promise<PaymentRow[]> {
-    return this.db
+  dueForRecovery(asOf: Date, limit: number, orderIds?: readonly string[]): Promise<PaymentRow[]> {
+    let q = this.db
       .selectFrom('payments')
       .selectAll()
       .where('status', 'in', ['CONFIRMING', 'WAITING_FOR_DEPOSIT', 'REFUND_REQUIRED'])
-      .where((eb) => eb.or([eb('lease_until', 'is', null), eb('lease_until', '<', asOf)]))
-      .orderBy('lease_until')
-      .limit(limit)
-      .execute();
+      .where((eb) => eb.or([eb('lease_until', 'is', null), eb('lease_until', '<', asOf)]));
+    if (orderIds !== undefined) q = q.where('order_id', 'in', orderIds.length > 0 ? orderIds : ['']);
+    return q.orderBy('lease_until').limit(limit).execute();
   }
 
   /** Orders of a performance with money still charged (performance cancelled: refund them all). */

@@ -12,14 +12,16 @@ const WAITING_RECHECK_MS = 60_000;
  * died, or gave up with the outcome unclear) is looked up at the provider and finished: charged →
  * recorded as paid (the "killed between provider success and our commit" case); not charged → the
  * order goes back to PENDING_PAYMENT; a charge to return → returned. Open refunds are resumed.
- * `asOf` lets tests act as if leases had lapsed.
+ * Options (tests, operations): `asOf` in the future acts as if leases had lapsed; `orderIds` limits the
+ * pass to those orders.
  */
 export async function recoverOnce(
   ctx: PaymentContext,
-  asOf = new Date(),
+  options: { asOf?: Date; orderIds?: readonly string[] } = {},
 ): Promise<{ payments: number; refunds: number }> {
+  const asOf = options.asOf ?? new Date();
   let payments = 0;
-  for (const due of await ctx.payments.dueForRecovery(asOf, BATCH)) {
+  for (const due of await ctx.payments.dueForRecovery(asOf, BATCH, options.orderIds)) {
     const row = await ctx.payments.claim(due.id, [due.status], ctx.settings.leaseMs);
     if (row === null && asOf.getTime() <= Date.now()) continue;
     try {
@@ -30,7 +32,7 @@ export async function recoverOnce(
     }
   }
   let refunds = 0;
-  for (const due of await ctx.refunds.dueOpen(asOf, BATCH)) {
+  for (const due of await ctx.refunds.dueOpen(asOf, BATCH, options.orderIds)) {
     const refund =
       (await ctx.refunds.claim(due.id, ctx.settings.leaseMs)) ?? (asOf.getTime() > Date.now() ? due : null);
     if (refund === null) continue;

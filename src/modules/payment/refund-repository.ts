@@ -71,15 +71,14 @@ export class RefundRepository {
       .execute();
   }
 
-  dueOpen(asOf: Date, limit: number): Promise<RefundRow[]> {
-    return this.db
+  dueOpen(asOf: Date, limit: number, orderIds?: readonly string[]): Promise<RefundRow[]> {
+    let q = this.db
       .selectFrom('payment_refunds')
       .selectAll()
       .where('status', '=', 'REQUESTED')
-      .where((eb) => eb.or([eb('lease_until', 'is', null), eb('lease_until', '<', asOf)]))
-      .orderBy('requested_at')
-      .limit(limit)
-      .execute();
+      .where((eb) => eb.or([eb('lease_until', 'is', null), eb('lease_until', '<', asOf)]));
+    if (orderIds !== undefined) q = q.where('order_id', 'in', orderIds.length > 0 ? orderIds : ['']);
+    return q.orderBy('requested_at').limit(limit).execute();
   }
 
   // ---- performance cancelled: every paid order refunded, resumably ----
