@@ -24,7 +24,11 @@ export function Layout({ children }: { children: ReactNode }) {
       </a>
       <header className="site-header">
         <Link to="/" className="brand" aria-label="QueueTicket home">
-          <span aria-hidden="true">🎫</span> QueueTicket
+          <svg viewBox="0 0 32 32" width="26" height="26" aria-hidden="true" focusable="false">
+            <rect width="32" height="32" rx="7" fill="#fff" />
+            <path d="M8 11h16v3a2 2 0 0 0 0 4v3H8v-3a2 2 0 0 0 0-4z" fill="#3b2a8f" />
+          </svg>{' '}
+          QueueTicket
         </Link>
         <nav aria-label={t('nav.main')}>
           <NavLink to="/">{t('nav.shows')}</NavLink>

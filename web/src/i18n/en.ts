@@ -350,6 +350,8 @@ export const en = {
   'status.DELETED': 'Deleted',
   'status.CALCULATED': 'Calculated',
   'status.CONFIRMED': 'Confirmed',
+  'status.VALID': 'Valid',
+  'status.PENDING': 'Pending',
   'status.PAID_OUT': 'Paid out',
 
   'error.network': 'The server could not be reached. Check your connection and try again.',

@@ -352,6 +352,8 @@ export const ko: Record<keyof typeof en, string> = {
   'status.DELETED': '삭제됨',
   'status.CALCULATED': '계산됨',
   'status.CONFIRMED': '확정',
+  'status.VALID': '유효',
+  'status.PENDING': '대기',
   'status.PAID_OUT': '지급 완료',
 
   'error.network': '서버에 연결할 수 없습니다. 연결을 확인하고 다시 시도하세요.',
