@@ -337,7 +337,7 @@ describe('sandbox: virtual accounts and webhooks', () => {
   it('waits for a deposit, completes on deposit, and sends PAYMENT_STATUS_CHANGED', async () => {
     const receiver = await startWebhookReceiver();
     const vaKey = newMerchantKey('va');
-    await setFaults(sandbox.url, vaKey, { webhookUrl: receiver.url });
+    await setFaults(sandbox.url, vaKey, { webhookUrl: receiver.url, webhookScope: 'ALL' });
     const va = new TossClient({ baseUrl: sandbox.url, secretKey: vaKey, timeoutMs: 5000 });
     try {
       const orderId = newTossOrderId();

@@ -151,7 +151,7 @@ export class SandboxService {
         });
       }
       const payment = paymentView(updated, []);
-      await this.#webhooks.enqueue(trx, merchant, payment);
+      await this.#webhooks.enqueue(trx, merchant, payment, 'API');
       return { payment, unknownAfterCharge };
     });
     this.#webhooks.kick();
@@ -193,7 +193,7 @@ export class SandboxService {
           balance_amount: 0,
           last_cancel_at: now,
         });
-        return this.#changed(trx, merchant, updated);
+        return this.#changed(trx, merchant, updated, 'API');
       }
       const amount = body.cancelAmount ?? row.balance_amount;
       if (amount <= 0) throw new SandboxError('INVALID_REQUEST', 'cancelAmount must be positive');
@@ -213,7 +213,7 @@ export class SandboxService {
         last_cancel_at: now,
         last_transaction_key: key,
       });
-      return this.#changed(trx, merchant, updated);
+      return this.#changed(trx, merchant, updated, 'API');
     });
     this.#webhooks.kick();
     return view;
@@ -246,7 +246,7 @@ export class SandboxService {
         last_transaction_key: approvalKey(paymentKey),
         virtual_account: JSON.stringify({ ...account, settlementStatus: 'COMPLETED' }),
       });
-      return this.#changed(trx, row.merchant, updated);
+      return this.#changed(trx, row.merchant, updated, 'ASYNC');
     });
     this.#webhooks.kick();
     return view;
@@ -258,12 +258,18 @@ export class SandboxService {
       status: 'EXPIRED',
       virtual_account: JSON.stringify({ ...account, expired: true }),
     });
-    return this.#changed(trx, row.merchant, updated);
+    return this.#changed(trx, row.merchant, updated, 'ASYNC');
   }
 
-  async #changed(trx: Trx, merchant: string | null, row: SandboxPaymentRow): Promise<TossPayment> {
+  /** `origin`: API = the caller saw the change in its answer; ASYNC = only a webhook tells. */
+  async #changed(
+    trx: Trx,
+    merchant: string | null,
+    row: SandboxPaymentRow,
+    origin: 'API' | 'ASYNC',
+  ): Promise<TossPayment> {
     const payment = paymentView(row, await this.#ledger.cancels(trx, row.payment_key));
-    await this.#webhooks.enqueue(trx, merchant, payment);
+    await this.#webhooks.enqueue(trx, merchant, payment, origin);
     return payment;
   }
 

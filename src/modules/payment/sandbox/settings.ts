@@ -22,6 +22,12 @@ const scalarSettings = {
   timeoutMs: Type.Integer({ minimum: 0, maximum: 600_000 }),
   /** Where PAYMENT_STATUS_CHANGED goes: a URL, '' = none, 'auto' = this server's own webhook route. */
   webhookUrl: Type.String({ maxLength: 2000 }),
+  /**
+   * ALL: every status change, like Toss's PAYMENT_STATUS_CHANGED subscription. ASYNC (default): only
+   * changes no API answer reported (deposits, deadlines), which keeps the in-process webhook traffic
+   * (and its share of the per-IP limit) small under load.
+   */
+  webhookScope: Type.Union([Type.Literal('ALL'), Type.Literal('ASYNC')]),
   /** A checkout must be confirmed within this many seconds (Toss: 10 minutes). */
   sessionTtlSeconds: Type.Integer({ minimum: 1, maximum: 86_400 }),
   /** Default deposit window of a virtual account. */
@@ -66,6 +72,7 @@ export function settingsFromEnv(env: NodeJS.ProcessEnv = process.env, inProcess 
     cancel: ops('CANCEL'),
     query: ops('QUERY'),
     webhookUrl: env.SANDBOX_WEBHOOK_URL ?? (inProcess ? 'auto' : ''),
+    webhookScope: env.SANDBOX_WEBHOOK_SCOPE === 'ALL' ? 'ALL' : 'ASYNC',
     sessionTtlSeconds: num(env, 'SANDBOX_SESSION_TTL_SECONDS', 600),
     virtualAccountValidHours: num(env, 'SANDBOX_VA_VALID_HOURS', 72),
   };

@@ -33,9 +33,15 @@ export class SandboxWebhooks {
     this.#logger = logger;
   }
 
-  async enqueue(trx: SandboxTrx, merchant: string | null, payment: TossPayment): Promise<void> {
-    const configured = (await this.#settings.get(merchant)).webhookUrl;
-    if (configured === '') return;
+  async enqueue(
+    trx: SandboxTrx,
+    merchant: string | null,
+    payment: TossPayment,
+    origin: 'API' | 'ASYNC',
+  ): Promise<void> {
+    const settings = await this.#settings.get(merchant);
+    const configured = settings.webhookUrl;
+    if (configured === '' || (settings.webhookScope === 'ASYNC' && origin === 'API')) return;
     const url = configured === 'auto' ? null : configured;
     await trx
       .insertInto('sandbox_webhook_deliveries')
