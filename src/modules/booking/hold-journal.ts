@@ -1,9 +1,12 @@
-import type { Kysely } from 'kysely';
+import { randomUUID } from 'node:crypto';
+import { type Kysely, type RawBuilder, sql } from 'kysely';
 import type { PlatformTables } from '../../platform/db.ts';
+import { TOPICS } from '../../platform/kafka.ts';
 import type { Logger } from '../../platform/logger.ts';
 import type { Metrics } from '../../platform/metrics.ts';
-import { type BookingEvent, emitMany } from './events.ts';
-import type { HoldRepository, NewHoldRow } from './hold-repository.ts';
+import { shardOf } from '../../platform/outbox/enqueue.ts';
+import type { BookingEvent } from './events.ts';
+import type { NewHoldRow } from './hold-repository.ts';
 import type { BookingTables } from './tables.ts';
 
 type Db = Kysely<PlatformTables & BookingTables>;
@@ -20,26 +23,25 @@ interface Pending {
 }
 
 const MAX_BATCH = 500;
-const MAX_IN_FLIGHT = 2;
+const MAX_IN_FLIGHT = 4;
 
 /**
- * Group commit of hold changes: what the Redis scripts decided is written to PostgreSQL (row +
- * outbox event) in shared transactions, and each caller's promise settles when its row is committed.
- * While a batch is in flight the next one fills, so under load one commit carries hundreds of holds
- * and a hold costs a fraction of a transaction; an idle system commits each hold at once (no timer).
- * A failing batch is retried op by op so one bad row cannot fail its neighbours.
+ * Group commit of hold changes: what the Redis scripts decided is written to PostgreSQL (rows + outbox
+ * events) and each caller's promise settles when its change is committed. A batch is ONE SQL statement
+ * (data-modifying CTEs: insert holds, end holds, move expiries, insert outbox rows, NOTIFY), hence one
+ * round trip and one atomic commit. While batches are in flight the next ones fill, so under load a
+ * commit carries many holds; an idle system commits each at once (no timer). A failing batch is retried
+ * op by op so one bad row cannot fail its neighbours.
  */
 export class HoldJournal {
   readonly #db: Db;
-  readonly #holds: HoldRepository;
   readonly #logger: Logger;
   readonly #batchSize: ReturnType<Metrics['histogram']>;
   #queue: Pending[] = [];
   #inFlight = 0;
 
-  constructor(db: Db, holds: HoldRepository, logger: Logger, metrics: Metrics) {
+  constructor(db: Db, logger: Logger, metrics: Metrics) {
     this.#db = db;
-    this.#holds = holds;
     this.#logger = logger;
     this.#batchSize = metrics.histogram(
       'booking_hold_journal_batch_size',
@@ -70,12 +72,7 @@ export class HoldJournal {
   async #commit(batch: Pending[]): Promise<void> {
     this.#batchSize.observe(batch.length);
     try {
-      await this.#db.transaction().execute((trx) =>
-        this.#apply(
-          trx,
-          batch.map((p) => p.op),
-        ),
-      );
+      await statement(batch.map((p) => p.op)).execute(this.#db);
       for (const p of batch) p.resolve();
       return;
     } catch (error) {
@@ -87,34 +84,85 @@ export class HoldJournal {
     }
     for (const p of batch) {
       try {
-        await this.#db.transaction().execute((trx) => this.#apply(trx, [p.op]));
+        await statement([p.op]).execute(this.#db);
         p.resolve();
       } catch (error) {
         p.reject(error);
       }
     }
   }
+}
 
-  async #apply(trx: Db, ops: readonly JournalOp[]): Promise<void> {
-    const inserts: NewHoldRow[] = [];
-    const events: BookingEvent[] = [];
-    const released: string[] = [];
-    const expired: string[] = [];
-    let at = new Date(0);
-    for (const op of ops) {
-      if (op.kind === 'insert') {
-        inserts.push(op.row);
-        events.push(op.event);
-      } else if (op.kind === 'end') {
-        (op.status === 'RELEASED' ? released : expired).push(op.holdId);
-        if (op.at > at) at = op.at;
-        events.push(op.event);
-      }
+const COLUMNS = [
+  'id',
+  'schedule_id',
+  'performance_id',
+  'seller_id',
+  'user_id',
+  'kind',
+  'seat_ids',
+  'section_id',
+  'quantity',
+  'fence',
+  'status',
+  'expires_at',
+  'max_expires_at',
+  'admission_expires_at',
+  'created_at',
+] as const;
+
+/** The whole batch as one statement (CTEs run on one snapshot, atomically). */
+function statement(ops: readonly JournalOp[]): RawBuilder<unknown> {
+  const parts: RawBuilder<unknown>[] = [];
+  const events: BookingEvent[] = [];
+  const ended = new Set<string>();
+  const inserts: NewHoldRow[] = [];
+  const ends: Extract<JournalOp, { kind: 'end' }>[] = [];
+  const extends_: Extract<JournalOp, { kind: 'extend' }>[] = [];
+  for (const op of ops) {
+    if (op.kind === 'insert') {
+      inserts.push(op.row);
+      events.push(op.event);
+    } else if (op.kind === 'end') {
+      ends.push(op);
+      ended.add(op.holdId);
+      events.push(op.event);
+    } else {
+      extends_.push(op);
     }
-    await this.#holds.insertMany(trx, inserts);
-    for (const op of ops) if (op.kind === 'extend') await this.#holds.setExpiry(trx, op.holdId, op.expiresAt);
-    await this.#holds.endMany(trx, released, 'RELEASED', at);
-    await this.#holds.endMany(trx, expired, 'EXPIRED', at);
-    await emitMany(trx, events);
   }
+  if (inserts.length > 0) {
+    const rows = inserts.map(
+      (r) =>
+        sql`(${r.id}::uuid, ${r.schedule_id}::uuid, ${r.performance_id}::uuid, ${r.seller_id}::uuid, ${r.user_id}::uuid,
+          ${r.kind}, ${`{${(r.seat_ids ?? []).join(',')}}`}::bigint[], ${r.section_id ?? null}::uuid, ${r.quantity}::int,
+          ${r.fence}::bigint, ${r.status ?? 'ACTIVE'}, ${r.expires_at}::timestamptz, ${r.max_expires_at}::timestamptz,
+          ${r.admission_expires_at ?? null}::timestamptz, ${r.created_at ?? new Date()}::timestamptz)`,
+    );
+    parts.push(sql`ins as (insert into holds (${sql.raw(COLUMNS.join(', '))}) values ${sql.join(rows)})`);
+  }
+  if (ends.length > 0) {
+    const rows = ends.map((e) => sql`(${e.holdId}::uuid, ${e.status}, ${e.at}::timestamptz)`);
+    parts.push(sql`ended as (update holds h set status = v.status, ended_at = v.at
+      from (values ${sql.join(rows)}) v(id, status, at) where h.id = v.id and h.status = 'ACTIVE')`);
+  }
+  // An extend and an end of one hold in one batch: the end wins (a row is updated once per statement).
+  const moved = extends_.filter((e) => !ended.has(e.holdId));
+  if (moved.length > 0) {
+    const rows = moved.map((e) => sql`(${e.holdId}::uuid, ${e.expiresAt}::timestamptz)`);
+    parts.push(sql`moved as (update holds h set expires_at = v.expires_at
+      from (values ${sql.join(rows)}) v(id, expires_at) where h.id = v.id and h.status = 'ACTIVE')`);
+  }
+  if (events.length > 0) {
+    const rows = events.map(
+      (e) =>
+        sql`(${randomUUID()}::uuid, ${TOPICS.booking}, ${e.scheduleId}, ${shardOf(e.scheduleId)}::smallint, ${e.type}, ${JSON.stringify(e.payload)}::jsonb)`,
+    );
+    parts.push(
+      sql`events as (insert into outbox (event_id, topic, key, shard, type, payload) values ${sql.join(rows)})`,
+    );
+  }
+  if (parts.length === 0) return sql`select 1`;
+  const notify = events.length > 0 ? sql`select pg_notify('outbox_new', '')` : sql`select 1`;
+  return sql`with ${sql.join(parts)} ${notify}`;
 }

@@ -5,7 +5,7 @@ import { BookingErrors } from './errors.ts';
 import type { BookingEvent, HoldEventPayload } from './events.ts';
 import type { Hold } from './hold-repository.ts';
 import type { OrderLine, ScheduleForSale } from './ports.ts';
-import type { HoldOutcome } from './redis/seat-store.ts';
+import type { HoldOutcome, NewHold } from './redis/seat-store.ts';
 
 export interface PlaceHoldInput {
   userId: string;
@@ -85,7 +85,17 @@ export async function placeHold(ctx: BookingContext, input: PlaceHoldInput): Pro
   const expMs = nowMs + ctx.config.HOLD_TTL_SECONDS * 1000;
   const capMs = expMs + ctx.config.HOLD_MAX_EXTEND_SECONDS * 1000;
   const limits = { perUserCap: MAX_SEATS_HELD_PER_USER, maxTickets: schedule.maxTicketsPerBuyer };
-  const s = { scheduleId, holdId, userId, nowMs, expMs, capMs };
+  const admissionExpiresAt = admissionExpiry(token);
+  const s: NewHold = {
+    scheduleId,
+    holdId,
+    userId,
+    performanceId: schedule.performanceId,
+    nowMs,
+    expMs,
+    capMs,
+    admissionExpMs: admissionExpiresAt?.getTime() ?? null,
+  };
 
   let seatIds: number[] = [];
   let sectionId: string | null = null;
@@ -141,7 +151,7 @@ export async function placeHold(ctx: BookingContext, input: PlaceHoldInput): Pro
     status: 'ACTIVE',
     expiresAt: new Date(expMs),
     maxExpiresAt: new Date(capMs),
-    admissionExpiresAt: admissionExpiry(token),
+    admissionExpiresAt,
     createdAt: new Date(nowMs),
   };
   const recorded = ctx.journal.write({
@@ -166,11 +176,16 @@ export async function placeHold(ctx: BookingContext, input: PlaceHoldInput): Pro
     },
     event: holdEvent('hold.created', hold, hold.createdAt),
   });
-  const retained = ctx.queue.retainAdmission(scheduleId, userId, expMs).catch((err: unknown) => {
-    ctx.logger.warn({ err, scheduleId, userId }, 'could not retain the admission slot for a hold');
-  });
+  // The slot lives as long as the admission token (±1 s): retaining is needed only past that.
+  const retained =
+    admissionExpiresAt !== null && expMs <= admissionExpiresAt.getTime() - 1000
+      ? undefined
+      : ctx.queue.retainAdmission(scheduleId, userId, expMs).catch((err: unknown) => {
+          ctx.logger.warn({ err, scheduleId, userId }, 'could not retain the admission slot for a hold');
+        });
+  const indexed = ctx.store.indexHold(holdId, scheduleId, capMs).catch(() => undefined);
   try {
-    await Promise.all([recorded, retained]);
+    await Promise.all([recorded, retained, indexed]);
   } catch (err) {
     ctx.logger.error({ err, holdId, scheduleId }, 'hold not recorded in PostgreSQL; seats given back');
     await ctx.store.release(scheduleId, holdId, userId, 'SYSTEM').catch(() => undefined);
@@ -201,17 +216,52 @@ export async function getHold(ctx: BookingContext, userId: string, holdId: strin
   return holdView(await ownHold(ctx, userId, holdId));
 }
 
-/** DELETE: the seats return at once (Redis first, fenced by the hold id), then the record follows. */
+/**
+ * DELETE: the seats return at once (Redis first, fenced by the hold id), then the record follows. The
+ * hold → schedule index lets this run without a PostgreSQL read; without it (Redis lost it), the record
+ * says where the hold is.
+ */
 export async function releaseHold(ctx: BookingContext, userId: string, holdId: string): Promise<void> {
+  const indexed = await ctx.store.scheduleOfHold(holdId);
+  if (indexed !== null) {
+    const outcome = await ctx.store.release(indexed, holdId, userId, 'USER');
+    if (outcome.kind === 'ORDERED') throw BookingErrors.holdInOrder(outcome.orderId);
+    if (outcome.kind === 'OK') {
+      const r = outcome.hold;
+      const hold: Hold = {
+        id: holdId,
+        scheduleId: indexed,
+        performanceId: r.performanceId,
+        sellerId: '',
+        userId,
+        kind: r.kind === 'T' ? 'STANDING' : 'SEATS',
+        seatIds: r.seatIds,
+        sectionId: r.sectionId,
+        quantity: r.quantity,
+        fence: r.fence,
+        status: 'RELEASED',
+        expiresAt: new Date(r.expiresAtMs),
+        maxExpiresAt: new Date(r.expiresAtMs),
+        admissionExpiresAt: r.admissionExpiresAtMs === null ? null : new Date(r.admissionExpiresAtMs),
+        createdAt: new Date(),
+      };
+      await endRecord(ctx, hold);
+      return;
+    }
+  }
   const hold = await ownHold(ctx, userId, holdId);
   if (hold.status === 'ORDERED') throw BookingErrors.holdInOrder((await ctx.orders.findByHold(holdId))?.id);
   if (hold.status !== 'ACTIVE') return;
   const outcome = await ctx.store.release(hold.scheduleId, holdId, userId, 'USER');
   if (outcome.kind === 'ORDERED') throw BookingErrors.holdInOrder(outcome.orderId);
+  await endRecord(ctx, hold);
+}
+
+async function endRecord(ctx: BookingContext, hold: Hold): Promise<void> {
   const at = new Date();
   await ctx.journal.write({
     kind: 'end',
-    holdId,
+    holdId: hold.id,
     status: 'RELEASED',
     at,
     event: holdEvent('hold.released', hold, at),

@@ -88,7 +88,7 @@ export function createBookingModule(deps: BookingDeps) {
     orders,
     store,
     loader: new SeatStateLoader(store, holds, orders, deps.catalog, logger),
-    journal: new HoldJournal(db, holds, logger, deps.metrics),
+    journal: new HoldJournal(db, logger, deps.metrics),
     catalog: deps.catalog,
     queue: deps.queue,
     sales: new SaleCache(deps.catalog, deps.scheduleCacheMs ?? 1000),

@@ -79,6 +79,8 @@ export class SeatStateLoader {
         f: String(h.fence),
         st: h.status === 'ORDERED' ? 'O' : 'H',
         o: h.orderId ?? '',
+        p: h.performanceId,
+        ax: h.admissionExpiresAt === null ? '' : String(h.admissionExpiresAt.getTime()),
       })),
     };
     const seeded = await this.#store.seed(scheduleId, data);

@@ -8,7 +8,9 @@
  *   st       hash   `<sectionId>:h` standing entries held, `<sectionId>:s` standing entries sold
  *   stz      zset   `holdId|sectionId|qty` scored by expiry (standing holds, lazily expired)
  *   paid     hash   userId → valid tickets of the performance (for maxTicketsPerBuyer)
- *   h:<id>   hash   u user, k S|T, seats csv | sec, n count, e expiry, cap max expiry, f fence, st H|O, o order
+ *   h:<id>   hash   u user, k S|T, seats csv | sec, n count, e expiry, cap max expiry, f fence, st H|O, o order,
+ *                   p performance, ax admission expiry (ms or '')
+ *   {h:<holdId>}    string (own hash tag) the hold's scheduleId, so DELETE /holds/{id} needs no PostgreSQL read
  *   u:<uid>  zset   `holdId|n` scored by expiry: the user's live holds in this schedule
  *
  * Without `m.exat` the schedule is not loaded (fresh, or Redis lost its data): scripts that decide
@@ -23,16 +25,16 @@ end
 local function chan(m) return string.sub(m, 1, -2) .. 'ch' end
 `;
 
-/** Seated hold. KEYS m seats h u paid; ARGV holdId userId now exp cap perUser maxTickets keepMs seat... */
+/** Seated hold. KEYS m seats h u paid; ARGV holdId userId now exp cap perUser maxTickets keepMs performanceId admissionExp seat... */
 export const HOLD_SEATS = `${COMMON}
 local m, seats, hk, uk, paid = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
 local exat = redis.call('HGET', m, 'exat')
 if not exat then return {'INIT'} end
 local holdId, userId, now, exp = ARGV[1], ARGV[2], tonumber(ARGV[3]), ARGV[4]
 local perUser, maxTickets, keepMs = tonumber(ARGV[6]), tonumber(ARGV[7]), tonumber(ARGV[8])
-local n = #ARGV - 8
+local n = #ARGV - 10
 local ids = {}
-for i = 1, n do ids[i] = ARGV[8 + i] end
+for i = 1, n do ids[i] = ARGV[10 + i] end
 local vals = redis.call('HMGET', seats, unpack(ids))
 local bad = {}
 for i = 1, n do
@@ -59,7 +61,7 @@ for i = 1, n do kv[#kv + 1] = ids[i]; kv[#kv + 1] = v end
 redis.call('HSET', seats, unpack(kv))
 keep(seats, tonumber(exat))
 local csv = table.concat(ids, ',')
-redis.call('HSET', hk, 'u', userId, 'k', 'S', 'seats', csv, 'n', n, 'e', exp, 'cap', ARGV[5], 'f', fence, 'st', 'H')
+redis.call('HSET', hk, 'u', userId, 'k', 'S', 'seats', csv, 'n', n, 'e', exp, 'cap', ARGV[5], 'f', fence, 'st', 'H', 'p', ARGV[9], 'ax', ARGV[10])
 redis.call('PEXPIREAT', hk, tonumber(exp) + keepMs)
 redis.call('ZADD', uk, exp, holdId .. '|' .. n)
 keep(uk, tonumber(exp) + keepMs)
@@ -78,7 +80,7 @@ local function cleanup(st, stz, now)
 end
 `;
 
-/** Standing hold. KEYS m st stz h u paid; ARGV holdId userId now exp cap perUser maxTickets keepMs sectionId qty capacity */
+/** Standing hold. KEYS m st stz h u paid; ARGV holdId userId now exp cap perUser maxTickets keepMs sectionId qty capacity performanceId admissionExp */
 export const HOLD_STANDING = `${COMMON}${STANDING_CLEANUP}
 local m, st, stz, hk, uk, paid = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6]
 local exat = redis.call('HGET', m, 'exat')
@@ -99,7 +101,7 @@ redis.call('HINCRBY', st, sec .. ':h', qty)
 redis.call('ZADD', stz, exp, holdId .. '|' .. sec .. '|' .. qty)
 keep(st, tonumber(exat))
 keep(stz, tonumber(exat))
-redis.call('HSET', hk, 'u', userId, 'k', 'T', 'sec', sec, 'n', qty, 'e', exp, 'cap', ARGV[5], 'f', fence, 'st', 'H')
+redis.call('HSET', hk, 'u', userId, 'k', 'T', 'sec', sec, 'n', qty, 'e', exp, 'cap', ARGV[5], 'f', fence, 'st', 'H', 'p', ARGV[12], 'ax', ARGV[13])
 redis.call('PEXPIREAT', hk, tonumber(exp) + keepMs)
 redis.call('ZADD', uk, exp, holdId .. '|' .. qty)
 keep(uk, tonumber(exp) + keepMs)
@@ -109,14 +111,15 @@ return {'OK', fence}
 `;
 
 /**
- * Release. KEYS m seats st stz h u; ARGV holdId userId mode now. mode USER: only the owner, not while
+ * Release. KEYS m seats st stz h u; ARGV holdId userId mode now → OK user kind seats sec n exp fence performanceId
+ * admissionExp freed... | GONE | ORDERED orderId | LIVE. mode USER: only the owner, not while
  * ordered; EXPIRE: only once lapsed and not ordered; SYSTEM: unconditionally. Only seat entries still
  * carrying this hold id are removed (fencing: a seat re-held by someone else after a lapse stays theirs).
  */
 export const RELEASE = `${COMMON}
 local m, seats, st, stz, hk, uk = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6]
 local holdId, userId, mode, now = ARGV[1], ARGV[2], ARGV[3], tonumber(ARGV[4])
-local h = redis.call('HMGET', hk, 'u', 'k', 'seats', 'sec', 'n', 'e', 'st', 'o')
+local h = redis.call('HMGET', hk, 'u', 'k', 'seats', 'sec', 'n', 'e', 'st', 'o', 'f', 'p', 'ax')
 if not h[1] then return {'GONE'} end
 if mode == 'USER' then
   if h[1] ~= userId then return {'GONE'} end
@@ -144,7 +147,7 @@ end
 redis.call('ZREM', uk, holdId .. '|' .. h[5])
 redis.call('DEL', hk)
 redis.call('HINCRBY', m, 'v', 1)
-return {'OK', h[1], unpack(freed)}
+return {'OK', h[1], h[2], h[3] or '', h[4] or '', h[5], h[6], h[9] or '0', h[10] or '', h[11] or '', unpack(freed)}
 `;
 
 /** Claim for an order. KEYS m seats stz h; ARGV holdId userId now orderId → OK expiry | INIT | GONE | EXPIRED | ORDERED | LOST */
@@ -278,11 +281,11 @@ for _, h in ipairs(d.holds) do
       local cur = redis.call('HGET', seats, seat)
       if not cur then redis.call('HSET', seats, seat, v) end
     end
-    redis.call('HSET', hk, 'u', h.u, 'k', 'S', 'seats', h.seats, 'n', h.n, 'e', h.e, 'cap', h.cap, 'f', h.f, 'st', h.st)
+    redis.call('HSET', hk, 'u', h.u, 'k', 'S', 'seats', h.seats, 'n', h.n, 'e', h.e, 'cap', h.cap, 'f', h.f, 'st', h.st, 'p', h.p, 'ax', h.ax)
   else
     redis.call('ZADD', stz, h.e, h.id .. '|' .. h.sec .. '|' .. h.n)
     redis.call('HINCRBY', st, h.sec .. ':h', tonumber(h.n))
-    redis.call('HSET', hk, 'u', h.u, 'k', 'T', 'sec', h.sec, 'n', h.n, 'e', h.e, 'cap', h.cap, 'f', h.f, 'st', h.st)
+    redis.call('HSET', hk, 'u', h.u, 'k', 'T', 'sec', h.sec, 'n', h.n, 'e', h.e, 'cap', h.cap, 'f', h.f, 'st', h.st, 'p', h.p, 'ax', h.ax)
   end
   if h.o ~= '' then redis.call('HSET', hk, 'o', h.o) end
   redis.call('PEXPIREAT', hk, tonumber(h.e) + tonumber(d.keepMs))

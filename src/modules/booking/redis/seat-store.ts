@@ -20,6 +20,7 @@ export const seatKeys = (scheduleId: string) => {
 };
 const holdKey = (scheduleId: string, holdId: string) => `${tag(scheduleId)}h:${holdId}`;
 const userKey = (scheduleId: string, userId: string) => `${tag(scheduleId)}u:${userId}`;
+const holdIndexKey = (holdId: string) => `seat:{h:${holdId}}:s`;
 /** Pub/sub channel of a schedule's seat changes; ioredis does not prefix channels, so the prefix is explicit. */
 export const seatChannel = (prefix: string, scheduleId: string) => `${prefix}${tag(scheduleId)}ch`;
 
@@ -31,8 +32,20 @@ export type HoldOutcome =
   | { kind: 'LIMIT'; current: number };
 
 export type ReleaseMode = 'USER' | 'EXPIRE' | 'SYSTEM';
+export interface ReleasedHold {
+  userId: string;
+  kind: 'S' | 'T';
+  seatIds: number[];
+  sectionId: string | null;
+  quantity: number;
+  expiresAtMs: number;
+  fence: number;
+  performanceId: string;
+  admissionExpiresAtMs: number | null;
+}
+
 export type ReleaseOutcome =
-  | { kind: 'OK'; userId: string; freedSeatIds: number[] }
+  | { kind: 'OK'; hold: ReleasedHold; freedSeatIds: number[] }
   | { kind: 'GONE' }
   | { kind: 'ORDERED'; orderId: string }
   | { kind: 'LIVE' };
@@ -72,7 +85,21 @@ export interface SeedData {
     f: string;
     st: 'H' | 'O';
     o: string;
+    p: string;
+    ax: string;
   }[];
+}
+
+/** What the Lua scripts need to know about a new hold besides its seats. */
+export interface NewHold {
+  scheduleId: string;
+  holdId: string;
+  userId: string;
+  performanceId: string;
+  nowMs: number;
+  expMs: number;
+  capMs: number;
+  admissionExpMs: number | null;
 }
 
 export interface OrderSync {
@@ -121,11 +148,7 @@ export class SeatStore {
     return this.#keepMs;
   }
 
-  async holdSeats(
-    s: { scheduleId: string; holdId: string; userId: string; nowMs: number; expMs: number; capMs: number },
-    seatIds: readonly number[],
-    limits: HoldLimits,
-  ): Promise<HoldOutcome> {
+  async holdSeats(s: NewHold, seatIds: readonly number[], limits: HoldLimits): Promise<HoldOutcome> {
     const k = seatKeys(s.scheduleId);
     const reply = await this.#holdSeats(
       [k.m, k.seats, holdKey(s.scheduleId, s.holdId), userKey(s.scheduleId, s.userId), k.paid],
@@ -138,6 +161,8 @@ export class SeatStore {
         limits.perUserCap,
         limits.maxTickets,
         this.#keepMs,
+        s.performanceId,
+        s.admissionExpMs ?? '',
         ...seatIds,
       ],
     );
@@ -145,7 +170,7 @@ export class SeatStore {
   }
 
   async holdStanding(
-    s: { scheduleId: string; holdId: string; userId: string; nowMs: number; expMs: number; capMs: number },
+    s: NewHold,
     section: { sectionId: string; quantity: number; capacity: number },
     limits: HoldLimits,
   ): Promise<HoldOutcome> {
@@ -164,6 +189,8 @@ export class SeatStore {
         section.sectionId,
         section.quantity,
         section.capacity,
+        s.performanceId,
+        s.admissionExpMs ?? '',
       ],
     );
     return holdOutcome(reply);
@@ -183,7 +210,19 @@ export class SeatStore {
     );
     const kind = String(reply[0]);
     if (kind === 'OK') {
-      return { kind, userId: String(reply[1]), freedSeatIds: reply.slice(2).map(Number) };
+      const [, u, k, seats, sec, n, e, f, p, ax] = reply.map(String);
+      const hold: ReleasedHold = {
+        userId: u ?? '',
+        kind: k === 'T' ? 'T' : 'S',
+        seatIds: seats === undefined || seats === '' ? [] : seats.split(',').map(Number),
+        sectionId: sec === undefined || sec === '' ? null : sec,
+        quantity: Number(n),
+        expiresAtMs: Number(e),
+        fence: Number(f),
+        performanceId: p ?? '',
+        admissionExpiresAtMs: ax === undefined || ax === '' ? null : Number(ax),
+      };
+      return { kind, hold, freedSeatIds: reply.slice(10).map(Number) };
     }
     if (kind === 'ORDERED') return { kind, orderId: String(reply[1]) };
     return { kind: kind === 'LIVE' ? 'LIVE' : 'GONE' };
@@ -259,6 +298,15 @@ export class SeatStore {
   async version(scheduleId: string): Promise<string> {
     const [v, init] = await this.#redis.hmget(seatKeys(scheduleId).m, 'v', 'init');
     return init === null ? `unloaded:${Date.now()}` : `${init}:${v ?? 0}`;
+  }
+
+  /** The hold → schedule index (own hash tag), so a release needs no PostgreSQL read. */
+  async indexHold(holdId: string, scheduleId: string, untilMs: number): Promise<void> {
+    await this.#redis.set(holdIndexKey(holdId), scheduleId, 'PXAT', untilMs + this.#keepMs);
+  }
+
+  async scheduleOfHold(holdId: string): Promise<string | null> {
+    return this.#redis.get(holdIndexKey(holdId));
   }
 
   async isLoaded(scheduleId: string): Promise<boolean> {
