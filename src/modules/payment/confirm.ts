@@ -233,12 +233,14 @@ async function runConfirmation(
   if (decision === null) {
     const failed = last as CallOutcome | null;
     const code = failed !== null && !failed.ok ? failed.code : 'PROVIDER_UNAVAILABLE';
-    await recordNotCharged(ctx, row, code, 'the provider kept failing; nothing was charged');
+    const settled = await recordNotCharged(ctx, row, code, 'the provider kept failing; nothing was charged');
+    if (settled.kind === 'PAID') return finish(ctx, row, order, settled); // a webhook or replay got there first
     ctx.stats.confirmations.inc({ result: 'UNAVAILABLE' });
     throw PaymentErrors.providerUnavailable(code);
   }
   if ('declined' in decision) {
-    await recordNotCharged(ctx, row, decision.declined.code, decision.declined.message);
+    const settled = await recordNotCharged(ctx, row, decision.declined.code, decision.declined.message);
+    if (settled.kind === 'PAID') return finish(ctx, row, order, settled);
     ctx.stats.confirmations.inc({ result: 'DECLINED' });
     throw PaymentErrors.paymentFailed(decision.declined.code, decision.declined.message);
   }

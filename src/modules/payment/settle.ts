@@ -127,11 +127,14 @@ export async function recordNotCharged(
   to: 'FAILED' | 'EXPIRED' = 'FAILED',
 ): Promise<Settled> {
   const current = await ctx.payments.findById(row.id);
+  if (current !== undefined && PAID_STATUSES.includes(current.status)) {
+    return { kind: 'PAID', approvedAt: current.approved_at ?? new Date() };
+  }
   if (current === undefined || !OPEN.includes(current.status)) return { kind: 'NOT_CHARGED', code, message };
   await ctx.booking.markPaymentUnresolvedBack(row.order_id);
-  await ctx.payments.transaction(async (trx) => {
+  const after = await ctx.payments.transaction(async (trx) => {
     const locked = await ctx.payments.lock(trx, row.id);
-    if (locked === undefined || !OPEN.includes(locked.status)) return;
+    if (locked === undefined || !OPEN.includes(locked.status)) return locked;
     await ctx.payments.update(trx, row.id, {
       status: to,
       failure_code: code,
@@ -139,7 +142,12 @@ export async function recordNotCharged(
       lease_until: null,
     });
     await PaymentEvents.failed(trx, { orderId: row.order_id, code, message: message.slice(0, 500) });
+    return undefined;
   });
+  // Recorded as paid meanwhile (a webhook, another path): that is the outcome.
+  if (after !== undefined && PAID_STATUSES.includes(after.status)) {
+    return { kind: 'PAID', approvedAt: after.approved_at ?? new Date() };
+  }
   return { kind: 'NOT_CHARGED', code, message };
 }
 
