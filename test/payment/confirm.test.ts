@@ -366,3 +366,30 @@ describe('virtual accounts and the Toss webhook', () => {
     expect(empty.status).toBe(400);
   });
 });
+
+describe('bad input never answers 500', () => {
+  it('answers 4xx to arbitrary JSON on every payment and sandbox write', async () => {
+    const { default: fc } = await import('fast-check');
+    const buyer = await t.buyer();
+    const auth = `Basic ${Buffer.from(`${t.secretKey}:`).toString('base64')}`;
+    const targets: [string, Record<string, string>][] = [
+      ['/api/v1/payments/confirm', { authorization: `Bearer ${buyer.token}` }],
+      ['/api/v1/payments/webhooks/toss', {}],
+      ['/sandbox/toss/checkout', {}],
+      ['/sandbox/toss/v1/payments/confirm', { authorization: auth }],
+      ['/sandbox/toss/v1/payments/some-key/cancel', { authorization: auth }],
+    ];
+    await fc.assert(
+      fc.asyncProperty(fc.jsonValue(), fc.constantFrom(...targets), async (body, [path, headers]) => {
+        const res = await fetch(`${t.baseUrl}${path}`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', ...headers },
+          body: JSON.stringify(body),
+        });
+        await res.arrayBuffer();
+        return res.status < 500;
+      }),
+      { numRuns: 150 },
+    );
+  });
+});
