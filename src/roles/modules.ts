@@ -70,7 +70,6 @@ export function createModules(rt: Runtime) {
     catalog,
   });
   booking.setRefundPort(payment.refundPort);
-  // Further modules are created here in dependency order: catalog, queue, booking, coupon, payment, settlement.
   const settlement = createSettlementModule({
     db: rt.db,
     logger: rt.logger,
@@ -78,6 +77,7 @@ export function createModules(rt: Runtime) {
     idempotency: rt.idempotency,
   });
   settlement.setPerformanceTitleSource(titleSourceFrom((id) => catalog.listSchedulesOfPerformance(id)));
+  settlement.setReconciliationSource(payment.reconciliationSource);
   return { identity, catalog, queue, coupon, booking, payment, settlement };
 }
 

@@ -128,8 +128,8 @@ export function createSettlementModule(deps: SettlementDeps) {
       reconcile(db, ports.reconciliation, periodStart, periodEnd),
     /** The instant up to which every payment event is in the ledger (see docs/decisions/0009). */
     ledgerWatermark: (from: Date, upTo: Date) => ledgerWatermark(runDeps, from, upTo),
-    /** Payment plugs in what it recorded and what the provider reports. */
-    setReconciliationSource(source: ReconciliationSource): void {
+    /** Payment plugs in what it recorded and what the provider reports (null unplugs it). */
+    setReconciliationSource(source: ReconciliationSource | null): void {
       ports.reconciliation = source;
     },
     /** Catalog plugs in performance titles for the CSV export. */
