@@ -219,3 +219,52 @@ describe('orders', () => {
     expect(refused.body.code).toBe('REFUND_UNAVAILABLE');
   });
 });
+
+describe('a cancelled performance', () => {
+  it('refuses payment at once, and its cancellation event ends unpaid orders and holds', async () => {
+    const sale = await createSale(t);
+    const three = await accounts(t, 3);
+    const [a, b, c] = [at(three, 0), at(three, 1), at(three, 2)];
+    const ha = await heldBy(sale, a, [at(sale.seats, 0).id]);
+    const hb = await heldBy(sale, b, [at(sale.seats, 1).id]);
+    const oa = await order(t, a, { holdId: ha.holdId });
+    const ob = await order(t, b, { holdId: hb.holdId });
+    await heldBy(sale, c, [at(sale.seats, 2).id]);
+    expect(await pay(t, ob.body.id)).toBe('PAID');
+
+    const cancel = await api(t.baseUrl, 'POST', `/api/v1/performances/${sale.performanceId}/cancel`, {
+      token: sale.seller.accessToken,
+      body: { reason: 'storm' },
+    });
+    expect(cancel.status, JSON.stringify(cancel.body)).toBe(202);
+    expect(await pay(t, oa.body.id)).toBe('PERFORMANCE_CANCELLED');
+
+    const event = await t.rt.db
+      .selectFrom('outbox')
+      .select(['event_id', 'type', 'key', 'payload', 'created_at'])
+      .where('key', '=', sale.performanceId)
+      .where('type', '=', 'performance.cancelled')
+      .executeTakeFirstOrThrow();
+    const [consumer] = t.modules.booking.consumers();
+    const envelope = {
+      eventId: event.event_id,
+      type: event.type,
+      key: event.key,
+      occurredAt: event.created_at.toISOString(),
+      payload: event.payload,
+    };
+    await t.rt.db.transaction().execute((trx) => consumer?.handle(envelope, trx) ?? Promise.resolve());
+    await t.rt.db.transaction().execute((trx) => consumer?.handle(envelope, trx) ?? Promise.resolve());
+    const statuses = await t.rt.db
+      .selectFrom('holds' as never)
+      .select(['status as status'] as never)
+      .where('schedule_id' as never, '=', sale.scheduleId as never)
+      .orderBy('created_at' as never)
+      .execute();
+    expect(statuses).toEqual([{ status: 'RELEASED' }, { status: 'CONSUMED' }, { status: 'RELEASED' }]);
+    expect((await t.modules.booking.findOrder(oa.body.id))?.status).toBe('CANCELLED');
+    expect((await t.modules.booking.findOrder(ob.body.id))?.status).toBe('PAID'); // payment refunds it
+    const map = await seatMap(t, sale.scheduleId);
+    expect(map.seats.slice(0, 3).map((s) => s.status)).toEqual(['AVAILABLE', 'SOLD', 'AVAILABLE']);
+  });
+});

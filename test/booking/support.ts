@@ -212,20 +212,19 @@ export async function pay(t: TestApp, orderId: string): Promise<'PAID' | string>
   }
 }
 
-/** Every Redis key of one schedule's hash tag (seats and queue): what a failover without the data loses. */
+/**
+ * Every Redis key of one schedule's hash tag (seats and queue) at once, as a failover that lost the data
+ * would (one script, atomic: a SCAN + DEL loop could leave half a schedule while buyers keep going).
+ */
 export async function flushScheduleKeys(t: TestApp, scheduleId: string, what: 'seat' | 'all' = 'all') {
   const prefix = t.rt.config.REDIS_KEY_PREFIX;
   const raw = t.rt.redis.duplicate({ keyPrefix: '' });
   try {
     const pattern = what === 'seat' ? `${prefix}seat:{s:${scheduleId}}:*` : `${prefix}*{s:${scheduleId}}*`;
-    let cursor = '0';
-    let removed = 0;
-    do {
-      const [next, keys] = await raw.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
-      cursor = next;
-      if (keys.length > 0) removed += await raw.del(...keys);
-    } while (cursor !== '0');
-    return removed;
+    const script = `local k = redis.call('KEYS', ARGV[1])
+      for i = 1, #k, 1000 do redis.call('DEL', unpack(k, i, math.min(i + 999, #k))) end
+      return #k`;
+    return Number(await raw.eval(script, 0, pattern));
   } finally {
     raw.disconnect();
   }

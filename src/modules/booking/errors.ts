@@ -85,6 +85,12 @@ export const BookingErrors = {
         extra: { field: 'body.seatIds', seatIds: ids },
       },
     ),
+  performanceCancelled: () =>
+    new AppError(
+      'conflict',
+      'PERFORMANCE_CANCELLED',
+      'the performance was cancelled; nothing can be paid for it',
+    ),
   refundUnavailable: () =>
     new AppError('conflict', 'REFUND_UNAVAILABLE', 'refunds are not available yet; try again later'),
   couponsUnavailable: () =>

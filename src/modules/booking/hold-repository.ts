@@ -152,6 +152,17 @@ export class HoldRepository {
     return rows.map(toHold);
   }
 
+  async activeOfSchedule(scheduleId: string, limit: number): Promise<Hold[]> {
+    const rows = await this.#db
+      .selectFrom('holds')
+      .select(COLUMNS)
+      .where('schedule_id', '=', scheduleId)
+      .where('status', '=', 'ACTIVE')
+      .limit(limit)
+      .execute();
+    return rows.map(toHold);
+  }
+
   /** Live holds of a schedule with the pending order of an ORDERED one (for seeding Redis). */
   async liveForSeed(scheduleId: string, now: Date): Promise<(Hold & { orderId: string | null })[]> {
     const rows = await this.#db

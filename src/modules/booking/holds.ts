@@ -192,6 +192,16 @@ export async function placeHold(ctx: BookingContext, input: PlaceHoldInput): Pro
     ctx.stats.holds.inc({ outcome: 'NOT_RECORDED' });
     throw BookingErrors.holdNotRecorded();
   }
+  // Redis lost the schedule between the script and the commit: a reload may have read PostgreSQL
+  // before this row existed and given the seats to someone else. Refuse rather than acknowledge.
+  if (!(await ctx.store.holdExists(scheduleId, holdId))) {
+    const at = new Date();
+    await ctx.journal
+      .write({ kind: 'end', holdId, status: 'RELEASED', at, event: holdEvent('hold.released', hold, at) })
+      .catch(() => undefined);
+    ctx.stats.holds.inc({ outcome: 'LOST' });
+    throw BookingErrors.holdNotRecorded();
+  }
   ctx.stats.holds.inc({ outcome: 'OK' });
   ctx.stats.holdSeconds.observe((performance.now() - started) / 1000);
   return holdView(hold);

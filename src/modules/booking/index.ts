@@ -6,6 +6,7 @@ import type { Idempotency } from '../../platform/http/idempotency.ts';
 import type { Logger } from '../../platform/logger.ts';
 import type { Metrics } from '../../platform/metrics.ts';
 import type { Redis } from '../../platform/redis.ts';
+import { bookingConsumers, endSalesOfSchedule } from './consumers.ts';
 import { type BookingContext, bookingStats } from './context.ts';
 import { BookingErrors } from './errors.ts';
 import { HoldJournal } from './hold-journal.ts';
@@ -142,6 +143,7 @@ export function createBookingModule(deps: BookingDeps) {
     registerRoutes: (app: HttpApp) =>
       registerBookingRoutes(app, { ctx, idempotency: deps.idempotency, feed, snapshot, quote }),
     jobs: () => bookingJobs(ctx),
+    consumers: () => bookingConsumers(ctx),
 
     /** catalog.setSeatStatusSource(booking.seatStatusSource) in src/roles/modules.ts. */
     seatStatusSource: status,
@@ -170,6 +172,8 @@ export function createBookingModule(deps: BookingDeps) {
       expireHolds: (now?: Date) => expireHolds(ctx, now),
       expireOrders: (now?: Date) => expireOrders(ctx, now),
       syncOrders: () => syncOrders(ctx),
+      /** What the `performance.cancelled` consumer does for one schedule. */
+      endSalesOfSchedule: (scheduleId: string, reason: string) => endSalesOfSchedule(ctx, scheduleId, reason),
     },
   };
 }

@@ -247,6 +247,17 @@ export class OrderRepository {
       .execute();
   }
 
+  async unpaidOfSchedule(scheduleId: string, limit: number): Promise<string[]> {
+    const rows = await this.#db
+      .selectFrom('orders')
+      .select('id')
+      .where('schedule_id', '=', scheduleId)
+      .where('status', '=', 'PENDING_PAYMENT')
+      .limit(limit)
+      .execute();
+    return rows.map((r) => r.id);
+  }
+
   /** PENDING_PAYMENT orders past their expiry, locked for the sweeper. */
   async lapsedForUpdate(db: Db, now: Date, limit: number): Promise<Order[]> {
     const rows = await db

@@ -50,8 +50,15 @@ export async function findOrderByTossOrderId(
   return order === null ? null : forPayment(order, await ctx.orders.lines([order.id]));
 }
 
-/** PENDING_PAYMENT → PAYMENT_PENDING before the provider is called; refused once the order lapsed. */
+/**
+ * PENDING_PAYMENT → PAYMENT_PENDING before the provider is called; refused once the order lapsed or its
+ * performance was cancelled (nothing is charged for a show that is off).
+ */
 export async function markPaymentPending(ctx: BookingContext, orderId: string): Promise<void> {
+  const current = await ctx.orders.find(orderId);
+  if (current === null) throw BookingErrors.orderNotFound();
+  const schedule = await ctx.catalog.getScheduleForSale(current.scheduleId);
+  if (schedule !== null && schedule.status !== 'ON_SALE') throw BookingErrors.performanceCancelled();
   const moved = await ctx.db
     .updateTable('orders')
     .set({ status: 'PAYMENT_PENDING', updated_at: new Date() })

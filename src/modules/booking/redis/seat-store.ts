@@ -309,6 +309,10 @@ export class SeatStore {
     return this.#redis.get(holdIndexKey(holdId));
   }
 
+  async holdExists(scheduleId: string, holdId: string): Promise<boolean> {
+    return (await this.#redis.exists(holdKey(scheduleId, holdId))) === 1;
+  }
+
   async isLoaded(scheduleId: string): Promise<boolean> {
     return (await this.#redis.hexists(seatKeys(scheduleId).m, 'exat')) === 1;
   }
