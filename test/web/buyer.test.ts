@@ -80,6 +80,8 @@ describe('web UI: a buyer', () => {
 
     // landing → search → performance page
     await page.goto('/');
+    await page.getByRole('link', { name: 'Aurora Nights: Seoul' }).waitFor();
+    await screenshot(page, 'home');
     await page.getByLabel('Search').fill('Aurora');
     await page.getByRole('button', { name: 'Search' }).click();
     await page.getByRole('link', { name: 'Aurora Nights: Seoul' }).click();

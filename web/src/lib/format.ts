@@ -38,4 +38,7 @@ export const toLocalInput = (date: Date): string => {
   const pad = (n: number) => String(n).padStart(2, '0');
   return `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())}T${pad(date.getHours())}:${pad(date.getMinutes())}`;
 };
+/** The same with seconds (inputs with step={1}): report periods end at "now", not the minute before. */
+export const toLocalInputSeconds = (date: Date): string =>
+  `${toLocalInput(date)}:${String(date.getSeconds()).padStart(2, '0')}`;
 export const fromLocalInput = (value: string): string => new Date(value).toISOString();

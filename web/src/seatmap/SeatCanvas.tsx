@@ -1,7 +1,7 @@
 import { type KeyboardEvent, type MouseEvent, useCallback, useEffect, useRef, useState } from 'react';
 import { gradeColor, SEAT_HELD, SEAT_SELECTED, SEAT_SOLD } from '../components/grades.ts';
 import { useI18n } from '../i18n/I18n.tsx';
-import { AVAILABLE, HELD, type SeatMapModel } from './model.ts';
+import { AVAILABLE, HELD, type SeatMapModel, STAGE } from './model.ts';
 
 interface Props {
   model: SeatMapModel;
@@ -68,6 +68,14 @@ export function SeatCanvas({ model, version, selected, gradeIndex, describe, onT
     const oy = sc.scrollTop - cell / 2;
     const pad = cell >= 8 ? 1 : 0.5;
     ctx.font = `600 ${Math.max(11, Math.min(15, cell))}px system-ui, sans-serif`;
+    // the stage, so the map reads the right way up
+    ctx.fillStyle = '#1f2937';
+    ctx.fillRect(-ox, -oy, model.width * cell, STAGE * cell);
+    ctx.fillStyle = '#ffffff';
+    ctx.textAlign = 'center';
+    ctx.textBaseline = 'middle';
+    ctx.fillText(t('venue.stage'), -ox + (model.width * cell) / 2, -oy + (STAGE * cell) / 2);
+    ctx.textAlign = 'left';
     ctx.textBaseline = 'bottom';
     for (const b of model.blocks) {
       const bx = b.x * cell - ox;
@@ -108,7 +116,7 @@ export function SeatCanvas({ model, version, selected, gradeIndex, describe, onT
       ctx.lineWidth = 2;
       ctx.strokeRect(p.x * cell - ox - 1, p.y * cell - oy - 1, cell + 2, cell + 2);
     }
-  }, [model, cell, selected, gradeIndex, focus, hover]);
+  }, [model, cell, selected, gradeIndex, focus, hover, t]);
 
   const schedule = useCallback(() => {
     cancelAnimationFrame(frame.current);

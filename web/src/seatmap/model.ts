@@ -21,6 +21,9 @@ export interface SectionBlock {
 export const CELL = 1;
 const GAP = 3;
 const LABEL = 2;
+/** The stage: a bar across the top of the map, this many units high, then a gap. */
+export const STAGE = 2;
+const TOP = STAGE + GAP;
 
 /**
  * The seat map of one schedule: seats in a flat array (index order), their status, and a layout of
@@ -71,7 +74,7 @@ export class SeatMapModel {
     const widest = sections.reduce((w, [, s]) => Math.max(w, s.maxNumber), 0);
     const lineWidth = Math.max(widest, Math.ceil(Math.sqrt(area * 1.8)));
     let x = 0;
-    let y = 0;
+    let y = TOP;
     let lineHeight = 0;
     let width = 0;
     for (const [name, s] of sections) {

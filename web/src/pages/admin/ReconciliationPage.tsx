@@ -6,7 +6,7 @@ import { Field } from '../../components/Field.tsx';
 import { Money } from '../../components/Money.tsx';
 import { RequireRole } from '../../components/RequireRole.tsx';
 import { useI18n } from '../../i18n/I18n.tsx';
-import { fromLocalInput, toLocalInput } from '../../lib/format.ts';
+import { fromLocalInput, toLocalInputSeconds } from '../../lib/format.ts';
 
 function TotalsColumn({ totals }: { totals: Totals | null | undefined }) {
   const { t } = useI18n();
@@ -24,8 +24,8 @@ function TotalsColumn({ totals }: { totals: Totals | null | undefined }) {
 
 function Inner() {
   const { t } = useI18n();
-  const [from, setFrom] = useState(toLocalInput(new Date(Date.now() - 86_400_000)));
-  const [to, setTo] = useState(toLocalInput(new Date()));
+  const [from, setFrom] = useState(toLocalInputSeconds(new Date(Date.now() - 86_400_000)));
+  const [to, setTo] = useState(toLocalInputSeconds(new Date()));
   const [report, setReport] = useState<Reconciliation | null>(null);
   const [error, setError] = useState<unknown>();
   const submit = async (event: FormEvent) => {
@@ -44,6 +44,7 @@ function Inner() {
         <Field
           label={t('settle.periodStart')}
           type="datetime-local"
+          step={1}
           required
           value={from}
           onChange={(e) => setFrom(e.target.value)}
@@ -51,6 +52,7 @@ function Inner() {
         <Field
           label={t('settle.periodEnd')}
           type="datetime-local"
+          step={1}
           required
           value={to}
           onChange={(e) => setTo(e.target.value)}

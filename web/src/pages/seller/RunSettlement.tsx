@@ -3,13 +3,13 @@ import { runSettlement } from '../../api/settlement.ts';
 import { ErrorMessage } from '../../components/ErrorMessage.tsx';
 import { Field } from '../../components/Field.tsx';
 import { useI18n } from '../../i18n/I18n.tsx';
-import { fromLocalInput, toLocalInput } from '../../lib/format.ts';
+import { fromLocalInput, toLocalInputSeconds } from '../../lib/format.ts';
 
 /** Admin: settle a period (half-open, ending no later than now). */
 export function RunSettlement({ onDone }: { onDone(): void }) {
   const { t } = useI18n();
-  const [from, setFrom] = useState(toLocalInput(new Date(Date.now() - 7 * 86_400_000)));
-  const [to, setTo] = useState(toLocalInput(new Date()));
+  const [from, setFrom] = useState(toLocalInputSeconds(new Date(Date.now() - 7 * 86_400_000)));
+  const [to, setTo] = useState(toLocalInputSeconds(new Date()));
   const [result, setResult] = useState<number | null>(null);
   const [error, setError] = useState<unknown>();
   const [busy, setBusy] = useState(false);
@@ -34,6 +34,7 @@ export function RunSettlement({ onDone }: { onDone(): void }) {
       <Field
         label={t('settle.periodStart')}
         type="datetime-local"
+        step={1}
         required
         value={from}
         onChange={(e) => setFrom(e.target.value)}
@@ -41,6 +42,7 @@ export function RunSettlement({ onDone }: { onDone(): void }) {
       <Field
         label={t('settle.periodEnd')}
         type="datetime-local"
+        step={1}
         required
         value={to}
         onChange={(e) => setTo(e.target.value)}
