@@ -1,5 +1,6 @@
 import { startJobs } from '../platform/jobs.ts';
 import { startConsumers } from '../platform/outbox/consumer-runner.ts';
+import { retentionJob } from '../platform/retention.ts';
 import type { Runtime } from '../platform/runtime.ts';
 import { type Modules, moduleParts } from './modules.ts';
 
@@ -7,7 +8,7 @@ import { type Modules, moduleParts } from './modules.ts';
 export function startWorkerRole(rt: Runtime, modules: Modules): void {
   const parts = moduleParts(modules);
   const consumers = parts.flatMap((p) => p.consumers?.() ?? []);
-  const jobs = parts.flatMap((p) => p.jobs?.() ?? []);
+  const jobs = [retentionJob(rt.db), ...parts.flatMap((p) => p.jobs?.() ?? [])];
   const stopConsumers = startConsumers(rt, consumers);
   const stopJobs = startJobs(jobs, rt.logger);
   rt.onShutdown('worker', async () => {

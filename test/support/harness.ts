@@ -14,11 +14,15 @@ export interface TestApp {
 }
 
 /** A real api (listening on a free port) on the run's PostgreSQL database, Redis prefix and Kafka topics. */
-export async function startTestApp(env: Record<string, string> = {}): Promise<TestApp> {
+export async function startTestApp(
+  env: Record<string, string> = {},
+  options: { beforeListen?: (app: HttpApp, rt: Runtime) => void } = {},
+): Promise<TestApp> {
   const config = loadConfig({ ...process.env, HTTP_PORT: '0', ...env });
   const rt = createRuntime(config);
   const modules = createModules(rt);
   const app = await buildApi(rt, modules);
+  options.beforeListen?.(app, rt);
   await app.listen({ host: '127.0.0.1', port: 0 });
   const { port } = app.server.address() as AddressInfo;
   return {

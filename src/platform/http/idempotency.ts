@@ -11,6 +11,7 @@ export interface HandlerResult {
 }
 
 const KEY_PATTERN = /^[\x21-\x7e]{1,300}$/;
+const ABANDONED_AFTER_MS = 120_000;
 
 /**
  * `Idempotency-Key` for writes that create or charge something: scoped to (user, method, concrete
@@ -42,21 +43,7 @@ export class Idempotency {
     const scope = `${userId} ${request.method} ${request.url.split('?')[0]}`;
     const requestHash = hashBody(request.body);
 
-    const claimed = await this.#db
-      .insertInto('idempotency_keys')
-      .values({
-        scope,
-        idem_key: key,
-        request_hash: requestHash,
-        state: 'IN_PROGRESS',
-        status_code: null,
-        response_body: null,
-      })
-      .onConflict((oc) => oc.doNothing())
-      .returning('scope')
-      .executeTakeFirst();
-
-    if (claimed === undefined) return this.#replay(reply, scope, key, requestHash);
+    if (!(await this.#claim(scope, key, requestHash))) return this.#replay(reply, scope, key, requestHash);
 
     let result: HandlerResult;
     try {
@@ -72,6 +59,39 @@ export class Idempotency {
     if (result.statusCode < 500) await this.#store(scope, key, result);
     else await this.#forget(scope, key);
     return send(reply, result);
+  }
+
+  /**
+   * Claims the key. A claim left IN_PROGRESS by a process that died mid-request would block the key
+   * for 24 h; after ABANDONED_AFTER_MS it is taken over (the work it guarded is idempotent below:
+   * provider calls carry their own keys, Redis scripts and unique indexes refuse doubles).
+   */
+  async #claim(scope: string, key: string, requestHash: string): Promise<boolean> {
+    const claimed = await this.#db
+      .insertInto('idempotency_keys')
+      .values({
+        scope,
+        idem_key: key,
+        request_hash: requestHash,
+        state: 'IN_PROGRESS',
+        status_code: null,
+        response_body: null,
+      })
+      .onConflict((oc) =>
+        oc
+          .columns(['scope', 'idem_key'])
+          .doUpdateSet({ created_at: new Date() })
+          .where((eb) =>
+            eb.and([
+              eb('idempotency_keys.state', '=', 'IN_PROGRESS'),
+              eb('idempotency_keys.request_hash', '=', requestHash),
+              eb('idempotency_keys.created_at', '<', new Date(Date.now() - ABANDONED_AFTER_MS)),
+            ]),
+          ),
+      )
+      .returning('scope')
+      .executeTakeFirst();
+    return claimed !== undefined;
   }
 
   async #replay(reply: FastifyReply, scope: string, key: string, requestHash: string): Promise<FastifyReply> {
@@ -118,15 +138,6 @@ export class Idempotency {
       .where('scope', '=', scope)
       .where('idem_key', '=', key)
       .execute();
-  }
-
-  /** Keys live 24 h; the worker calls this periodically. */
-  async purgeExpired(): Promise<number> {
-    const result = await this.#db
-      .deleteFrom('idempotency_keys')
-      .where('created_at', '<', new Date(Date.now() - 24 * 3600 * 1000))
-      .executeTakeFirst();
-    return Number(result.numDeletedRows);
   }
 }
 
