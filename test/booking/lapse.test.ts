@@ -117,4 +117,31 @@ describe('hold expiry', () => {
       'hold.created',
     ]);
   });
+
+  it('a virtual-account order keeps its seats until the deposit deadline, past the hold TTL', async () => {
+    const sale = await createSale(t);
+    const [buyer, other] = await accounts(t, 2);
+    if (buyer === undefined || other === undefined) throw new Error('accounts');
+    const tokens = await admit(t, sale.scheduleId, [buyer, other]);
+    const seat = sale.seats[0]?.id;
+    const h = await hold(t, buyer, sale.scheduleId, tokens.get(buyer.id), { seatIds: [seat] });
+    const o = await order(t, buyer, { holdId: h.body.holdId });
+    const booking = t.modules.booking;
+    await booking.markPaymentPending(o.body.id);
+    const due = new Date(Date.now() + 60_000);
+    await booking.markAwaitingDeposit(o.body.id, due);
+    expect((await booking.findOrder(o.body.id))?.expiresAt.getTime()).toBe(due.getTime());
+    expect(Number((await redisSeats(t, sale.scheduleId)).get(seat ?? 0)?.split('|')[1])).toBe(due.getTime());
+
+    await sleep(Date.parse(h.body.expiresAt) - Date.now() + 50); // the hold's own TTL is over
+    await booking.sweeper.expireHolds();
+    await booking.sweeper.expireOrders();
+    const blocked = await hold(t, other, sale.scheduleId, tokens.get(other.id), { seatIds: [seat] });
+    expect(blocked.body.code).toBe('SEATS_UNAVAILABLE');
+    expect((await seatMap(t, sale.scheduleId)).seats.find((s) => s.id === seat)?.status).toBe('HELD');
+    // The deposit arrives: the webhook makes the order PAID.
+    await t.rt.db.transaction().execute((trx) => booking.markOrderPaid(trx, o.body.id, new Date()));
+    await booking.sweeper.syncOrders();
+    expect((await redisSeats(t, sale.scheduleId)).get(seat ?? 0)).toBe(`S|${o.body.id}`);
+  });
 });

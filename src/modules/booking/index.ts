@@ -18,6 +18,7 @@ import {
   cancelUnpaidOrder,
   findOrder,
   findOrderByTossOrderId,
+  markAwaitingDeposit,
   markOrderPaid,
   markOrderRefunded,
   markPaymentPending,
@@ -157,6 +158,8 @@ export function createBookingModule(deps: BookingDeps) {
     markOrderPaid: (trx: Tx, orderId: string, paidAt: Date) => markOrderPaid(ctx, trx, orderId, paidAt),
     markOrderRefunded: (trx: Tx, orderId: string, seatIds: number[] | 'ALL', at: Date) =>
       markOrderRefunded(ctx, trx, orderId, seatIds, at),
+    /** Virtual account: keep the order, its hold and seats until the deposit deadline. */
+    markAwaitingDeposit: (orderId: string, dueDate: Date) => markAwaitingDeposit(ctx, orderId, dueDate),
     /** Ends an unpaid (or payment-pending) order now, e.g. after SEAT_ALREADY_SOLD was refunded. */
     cancelUnpaidOrder: (orderId: string, reason: string) => cancelUnpaidOrder(ctx, orderId, reason),
     /** Payment plugs in its refunds (null unplugs: paid cancels answer 409 REFUND_UNAVAILABLE). */

@@ -273,6 +273,38 @@ export async function markOrderRefunded(
   return { full };
 }
 
+/**
+ * Virtual account: the order (PAYMENT_PENDING) and its hold and seats live until the deposit deadline;
+ * a missed deadline comes back through markPaymentUnresolvedBack, and the sweeper then expires it.
+ */
+export async function markAwaitingDeposit(
+  ctx: BookingContext,
+  orderId: string,
+  dueDate: Date,
+): Promise<void> {
+  const order = await ctx.platformDb.transaction().execute(async (tx) => {
+    const trx = tx.withTables<BookingTables>();
+    const locked = await ctx.orders.findForUpdate(trx, orderId);
+    if (locked === null) throw BookingErrors.orderNotFound();
+    if (locked.status !== 'PAYMENT_PENDING' && locked.status !== 'PENDING_PAYMENT') return null;
+    if (dueDate <= locked.expiresAt) return locked;
+    await ctx.orders.update(trx, orderId, { expires_at: dueDate });
+    await trx
+      .updateTable('holds')
+      .set({ expires_at: dueDate, max_expires_at: sql<Date>`greatest(max_expires_at, ${dueDate})` })
+      .where('id', '=', locked.holdId)
+      .execute();
+    return locked;
+  });
+  if (order === null) return;
+  const prolonged = await ctx.store
+    .prolong(order.scheduleId, order.holdId, order.userId, dueDate.getTime())
+    .catch(() => false);
+  if (!prolonged)
+    ctx.logger.warn({ orderId }, 'the hold was gone from Redis; the order lines still claim the seats');
+  await ctx.queue.retainAdmission(order.scheduleId, order.userId, dueDate.getTime()).catch(() => undefined);
+}
+
 /** For payment after SEAT_ALREADY_SOLD (refunded) or an abandoned payment: ends an unpaid order now. */
 export function cancelUnpaidOrder(ctx: BookingContext, orderId: string, reason: string): Promise<boolean> {
   return endUnpaidOrder(ctx, orderId, 'CANCELLED', reason, ['PENDING_PAYMENT', 'PAYMENT_PENDING']);

@@ -216,6 +216,33 @@ return {'OK', nes}
 `;
 
 /**
+ * Keep an ordered hold (and its seats) until a later time: a virtual account's deposit deadline.
+ * KEYS m seats stz h u; ARGV holdId untilMs keepMs → 1, or 0 when the hold is gone from Redis.
+ */
+export const PROLONG = `${COMMON}
+local m, seats, stz, hk, uk = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
+local holdId, untilMs, keepMs = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3])
+local h = redis.call('HMGET', hk, 'k', 'seats', 'sec', 'n', 'e', 'f')
+if not h[1] then return 0 end
+if untilMs <= tonumber(h[5]) then return 1 end
+if h[1] == 'S' then
+  local prefix = holdId .. '|'
+  for seat in string.gmatch(h[2], '[^,]+') do
+    local v = redis.call('HGET', seats, seat)
+    if v and string.sub(v, 1, #prefix) == prefix then redis.call('HSET', seats, seat, prefix .. ARGV[2] .. '|' .. h[6]) end
+  end
+else
+  redis.call('ZADD', stz, 'XX', ARGV[2], holdId .. '|' .. h[3] .. '|' .. h[4])
+end
+redis.call('ZADD', uk, 'XX', ARGV[2], holdId .. '|' .. h[4])
+keep(uk, untilMs + keepMs)
+redis.call('HSET', hk, 'e', ARGV[2])
+redis.call('PEXPIREAT', hk, untilMs + keepMs)
+redis.call('HINCRBY', m, 'v', 1)
+return 1
+`;
+
+/**
  * Apply an order's committed state (paid / refunded). KEYS m seats st stz h u paid;
  * ARGV orderId holdId userId holdN paidCount sectionId sectionSold nSold sold... freed...
  * Idempotent: values are absolute, removals conditional.

@@ -4,6 +4,7 @@ import {
   EXTEND,
   HOLD_SEATS,
   HOLD_STANDING,
+  PROLONG,
   RELEASE,
   SEED,
   STANDING_TAKEN,
@@ -126,6 +127,7 @@ export class SeatStore {
   readonly #unclaim: LuaScript<number>;
   readonly #extend: LuaScript<Reply>;
   readonly #sync: LuaScript<string>;
+  readonly #prolong: LuaScript<number>;
   readonly #seed: LuaScript<number>;
   readonly #standingTaken: LuaScript<number>;
 
@@ -140,6 +142,7 @@ export class SeatStore {
     this.#unclaim = defineLua(redis, 'qtBookUnclaim', 1, UNCLAIM);
     this.#extend = defineLua(redis, 'qtBookExtend', 5, EXTEND);
     this.#sync = defineLua(redis, 'qtBookSyncOrder', 7, SYNC_ORDER);
+    this.#prolong = defineLua(redis, 'qtBookProlong', 5, PROLONG);
     this.#seed = defineLua(redis, 'qtBookSeed', 1, SEED);
     this.#standingTaken = defineLua(redis, 'qtBookStandingTaken', 3, STANDING_TAKEN);
   }
@@ -266,6 +269,17 @@ export class SeatStore {
     if (kind === 'OK') return { kind, expiresAtMs: Number(reply[1]) };
     if (kind === 'CAP') return { kind, capMs: Number(reply[1]) };
     return { kind: kind as 'GONE' | 'ORDERED' | 'EXPIRED' | 'LOST' };
+  }
+
+  /** Keeps an ordered hold until `untilMs` (never shortens); false when Redis no longer has it. */
+  async prolong(scheduleId: string, holdId: string, userId: string, untilMs: number): Promise<boolean> {
+    const k = seatKeys(scheduleId);
+    const done = await this.#prolong(
+      [k.m, k.seats, k.stz, holdKey(scheduleId, holdId), userKey(scheduleId, userId)],
+      [holdId, Math.floor(untilMs), this.#keepMs],
+    );
+    await this.#redis.pexpireat(holdIndexKey(holdId), Math.floor(untilMs) + this.#keepMs, 'GT');
+    return done === 1;
   }
 
   /** False when the schedule is not loaded (the caller seeds and retries). */
