@@ -80,15 +80,18 @@ describe('web UI: the seat map', () => {
 
     // frame times from here on
     await page.evaluate(() => {
-      const w = window as unknown as { frames_: number[] };
+      const w = globalThis as unknown as {
+        frames_: number[];
+        requestAnimationFrame(cb: (now: number) => void): number;
+      };
       w.frames_ = [];
       let last = performance.now();
       const loop = (now: number) => {
         w.frames_.push(now - last);
         last = now;
-        requestAnimationFrame(loop);
+        w.requestAnimationFrame(loop);
       };
-      requestAnimationFrame(loop);
+      w.requestAnimationFrame(loop);
     });
 
     // ten other buyers hold 4 VIP seats each: the map follows without a reload
@@ -127,7 +130,7 @@ describe('web UI: the seat map', () => {
     }
     await page.waitForTimeout(500);
     const frames = await page.evaluate(() => {
-      const f = (window as unknown as { frames_: number[] }).frames_.slice(2).sort((a, b) => a - b);
+      const f = (globalThis as unknown as { frames_: number[] }).frames_.slice(2).sort((a, b) => a - b);
       return { p95: f[Math.floor(f.length * 0.95)] ?? 0, count: f.length };
     });
     // generous bounds: a shared 2-core machine runs other suites at the same time

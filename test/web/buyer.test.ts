@@ -194,6 +194,46 @@ describe('web UI: a buyer', () => {
     await pageB.context().close();
   }, 120_000);
 
+  it('keeps its place in the queue when the access token has lapsed (refresh, same ticket)', async () => {
+    const small = await createShow(t.baseUrl, seller, {
+      title: 'Tiny Room',
+      admitPerSecond: 1,
+      maxActive: 1,
+    });
+    const first = await account(t.baseUrl, 'BUYER', 'tiny-first');
+    await admitted(t.baseUrl, first, small.scheduleId);
+    const buyer = await account(t.baseUrl, 'BUYER', 'tiny-waiter');
+    const context = await newContext(browser, t.baseUrl);
+    const page = await context.newPage();
+    const errors = watchErrors(page, 'refresh');
+    await loginUi(page, buyer.email, buyer.password);
+    await page.goto(`/performances/${small.performanceId}/schedules/${small.scheduleId}/queue`);
+    await expect.poll(() => page.getByTestId('queue-position').textContent()).toBe('1');
+    const ticket = await page.getByTestId('queue-ticket').textContent();
+
+    // the stored access token stops being accepted (as after its TTL): the app refreshes and rejoins
+    const stale = await page.evaluate(() => {
+      const session = JSON.parse(localStorage.getItem('qt.session') ?? '{}') as { accessToken: string };
+      session.accessToken = `${session.accessToken}x`;
+      localStorage.setItem('qt.session', JSON.stringify(session));
+      return session.accessToken;
+    });
+    await page.reload();
+    await expect.poll(() => page.getByTestId('queue-position').textContent()).toBe('1');
+    expect(await page.getByTestId('queue-ticket').textContent()).toBe(ticket);
+    await page.getByTestId('queue-mode').filter({ hasText: 'Live' }).waitFor();
+    const fresh = await page.evaluate(
+      () => (JSON.parse(localStorage.getItem('qt.session') ?? '{}') as { accessToken: string }).accessToken,
+    );
+    expect(fresh).not.toBe(stale);
+
+    // and is let in once the slot frees
+    await api(t.baseUrl, 'DELETE', `/api/v1/schedules/${small.scheduleId}/queue/me`, { token: first.token });
+    await page.getByTestId('admitted').waitFor({ timeout: 15_000 });
+    expect(errors).toEqual([]);
+    await context.close();
+  }, 90_000);
+
   it('works at phone width and in Korean', async () => {
     const buyer = await account(t.baseUrl, 'BUYER', 'phone');
     await admitted(t.baseUrl, buyer, show.scheduleId);

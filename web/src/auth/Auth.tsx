@@ -35,12 +35,14 @@ export function AuthProvider({ children }: { children: ReactNode }) {
     };
   }, [userId]);
 
-  // Refresh a minute before the access token lapses, so streams and pages never see it expire.
+  // Refresh before the access token lapses (a minute before, or at 80% of a short lifetime), so
+  // streams and pages never see it expire; a lapsed one is refreshed on its first 401 anyway.
   const expiresAt = session?.expiresAt ?? null;
   const accessToken = session?.accessToken ?? null;
   useEffect(() => {
     if (expiresAt === null || accessToken === null) return;
-    const wait = Math.max(1_000, expiresAt - Date.now() - 60_000);
+    const left = expiresAt - Date.now();
+    const wait = Math.max(1_000, left - Math.min(60_000, left / 5));
     const id = setTimeout(() => void refreshSession(accessToken), wait);
     return () => clearTimeout(id);
   }, [expiresAt, accessToken]);

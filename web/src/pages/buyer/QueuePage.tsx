@@ -45,7 +45,7 @@ function Waiting({ q }: { q: QueueModel }) {
         </>
       )}
       <p className="muted">
-        {t('queue.ticket', { n: v.ticketNumber ?? '—' })} ·{' '}
+        <span data-testid="queue-ticket">{t('queue.ticket', { n: v.ticketNumber ?? '—' })}</span> ·{' '}
         <span data-testid="queue-mode">{q.mode === 'stream' ? t('queue.live') : t('queue.polling')}</span>
       </p>
     </div>
