@@ -67,6 +67,11 @@ export async function seatChecks(q: Q, redis: Redis, c: Checks): Promise<void> {
       (select count(*) from (select 1 from order_lines where active and seat_id is not null
         group by schedule_id, seat_id having count(*) > 1) d) as lines`);
   c.zero('seats', 'double sales (a seat with two valid tickets)', n(dbl?.seats));
+  const [held] = await q<{ n: string }>(`
+    select count(*) as n from (select 1 from holds, unnest(seat_ids) as seat
+      where status in ('ACTIVE', 'ORDERED') and expires_at > now()
+      group by schedule_id, seat having count(*) > 1) d`);
+  c.zero('seats', 'seats in two live holds (PostgreSQL record)', n(held?.n));
   c.zero('seats', 'double standing entries', n(dbl?.entries));
   c.zero('seats', 'seats claimed by two live order lines', n(dbl?.lines));
   const [bad] = await q<{ unpaid: string; missing: string; foreign: string }>(`

@@ -22,7 +22,7 @@ interface Ctx {
 const spec = JSON.parse(process.env.LOAD ?? '{}') as LoadSpec;
 const users: User[] =
   spec.usersFile === undefined ? [] : (JSON.parse(readFileSync(spec.usersFile, 'utf8')) as User[]);
-let nextUser = Math.floor(Math.random() * Math.max(1, users.length));
+let nextUser = spec.startUser ?? Math.floor(Math.random() * Math.max(1, users.length));
 const [seatMin, seatMax] = spec.seatRange ?? [1, 1];
 
 const perStep = new Map<string, { lat: number[]; status: Record<string, number> }>();

@@ -26,6 +26,8 @@ export interface LoadSpec {
   usersFile?: string;
   seatRange?: [number, number];
   seatsPerHold?: number;
+  /** First user of the rotation (default random). */
+  startUser?: number;
 }
 
 export interface StepResult {

@@ -246,7 +246,7 @@ export class System {
 
   constructor(stack: Stack, options: SystemOptions = {}) {
     this.stack = stack;
-    let port = options.basePort ?? 30_000 + Math.floor(Math.random() * 20_000);
+    let port = options.basePort ?? 21_000 + Math.floor(Math.random() * 10_000);
     const make = (role: Role, n: number, into: RoleProcess[]) => {
       for (let i = 0; i < n; i++) {
         into.push(new RoleProcess(`${role}-${i + 1}`, role, port++, stack.env, stack.outDir));
@@ -283,4 +283,39 @@ export class System {
   kill(): void {
     for (const p of this.all) p.child?.kill('SIGKILL');
   }
+}
+
+/** A helper server (hello-world, naive baselines) as its own process; resolves once it prints `ready`. */
+export async function startScript(
+  script: string,
+  port: number,
+  env: Record<string, string>,
+  outDir: string,
+): Promise<{ child: ChildProcess; url: string; stop: () => Promise<void> }> {
+  const log = createWriteStream(join(outDir, `${script.replace(/[/.]/g, '_')}.log`), { flags: 'a' });
+  const child = spawn(process.execPath, [script], {
+    cwd: ROOT,
+    env: { ...process.env, ...env, PORT: String(port) },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  child.stderr?.pipe(log);
+  await new Promise<void>((resolve, reject) => {
+    child.stdout?.on('data', (d: Buffer) => {
+      log.write(d);
+      if (d.toString().includes('ready')) resolve();
+    });
+    child.once('exit', (code) => reject(new Error(`${script} exited with ${code}`)));
+  });
+  const exited = new Promise((r) => child.once('exit', r));
+  return {
+    child,
+    url: `http://127.0.0.1:${port}`,
+    stop: async () => {
+      if (child.exitCode === null && child.signalCode === null) {
+        child.kill('SIGTERM');
+        await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
+        child.kill('SIGKILL');
+      }
+    },
+  };
 }

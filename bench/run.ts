@@ -1,0 +1,190 @@
+/**
+ * `make bench`: the whole evidence run on a fresh database / Redis prefix / topic prefix, against the
+ * system started like `make up` (api, admitter, relay, worker as separate processes):
+ *   1. same-run baselines and hot paths (hello-world, join, rank, hold, issue, naive designs, redis-benchmark)
+ *   2. live connections (SSE waiters on one api process) and the position-round cost at 10k/50k/100k
+ *   3. the on-sale scenario (pre-queue, draw, admission, seats, coupons, payments with failures, refunds)
+ *   4. the invariant checker; any violation fails the run (exit 1)
+ * Writes bench/RESULTS.md, bench/results.json and bench/onsale.svg.
+ * Knobs: BENCH_DURATION (s per load run), BENCH_CONNECTIONS, BENCH_BUYERS, BENCH_SSE, BENCH_ADMIT,
+ * BENCH_MAX_ACTIVE, BENCH_SKIP (micro,sse,onsale), BENCH_OUT (directory for the three files).
+ */
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import pg from 'pg';
+import { checkInvariants, formatReport } from './invariants.ts';
+import { adminToken, benchRuntime, bulkUsers, writeUsers } from './lib/fixtures.ts';
+import { loadNow, machine } from './lib/machine.ts';
+import { microBenchmarks } from './lib/micro.ts';
+import { renderPlot } from './lib/plot.ts';
+import { redisPrimitives } from './lib/redis-bench.ts';
+import { type Results, renderResults } from './lib/report.ts';
+import { roundCost, sseBench } from './lib/sse.ts';
+import { createStack, dropStack, ROOT, System, startScript } from './lib/system.ts';
+import { onSale } from './scenario/onsale.ts';
+
+const env = process.env;
+const DURATION = Number(env.BENCH_DURATION ?? 8);
+const CONNECTIONS = Number(env.BENCH_CONNECTIONS ?? 100);
+const BUYERS = Number(env.BENCH_BUYERS ?? 50_000);
+const SSE = Number(env.BENCH_SSE ?? 19_000);
+const ADMIT = Number(env.BENCH_ADMIT ?? 100);
+const MAX_ACTIVE = Number(env.BENCH_MAX_ACTIVE ?? 400);
+const SKIP = new Set((env.BENCH_SKIP ?? '').split(',').filter(Boolean));
+const OUT = env.BENCH_OUT ?? join(ROOT, 'bench');
+
+const t0 = Date.now();
+const log = (s: string) => console.log(`[bench ${((Date.now() - t0) / 1000).toFixed(0).padStart(4)} s] ${s}`);
+
+const results: Results = {
+  startedAt: new Date().toISOString(),
+  durationSeconds: 0,
+  machine: machine(),
+  settings: { DURATION, CONNECTIONS, BUYERS, SSE, ADMIT, MAX_ACTIVE, skip: [...SKIP].join(',') },
+  micro: null,
+  redis: [],
+  sse: null,
+  rounds: [],
+  onsale: null,
+  invariants: null,
+  errors: [],
+};
+
+log(
+  `machine: ${results.machine.cores} cores, ${results.machine.ramGiB} GiB, Node ${results.machine.node}, load ${results.machine.loadAverageStart.join(' ')}`,
+);
+if ((results.machine.loadAverageStart[0] ?? 0) > results.machine.cores * 2) {
+  log('warning: the machine is busy (load average above 2× cores); figures will be low and noisy');
+}
+
+const stack = await createStack('b', {
+  // payments with injected provider faults (retryable errors, unclear outcomes, failing cancels)
+  SANDBOX_CONFIRM_FAILURE_RATE: '0.03',
+  SANDBOX_CONFIRM_UNKNOWN_RATE: '0.01',
+  SANDBOX_CANCEL_FAILURE_RATE: '0.02',
+  PAYMENT_RETRY_BASE_MS: '50',
+  PAYMENT_RECOVERY_INTERVAL_MS: '1000',
+});
+log(`stack ${stack.runId}: database ${stack.dbName}, logs in ${stack.outDir}`);
+const sys = new System(stack);
+const helpers: { stop: () => Promise<void> }[] = [];
+const rt = benchRuntime(stack);
+const db = new pg.Pool({ connectionString: stack.databaseUrl, max: 4 });
+let failed = false;
+try {
+  await sys.start();
+  log(`roles up: ${sys.all.map((p) => `${p.name}(pid ${p.pid}, :${p.port})`).join(' ')}`);
+  const hello = await startScript('bench/queue/hello.ts', sys.api.port + 100, {}, stack.outDir);
+  const naive = await startScript(
+    'bench/naive/server.ts',
+    sys.api.port + 101,
+    { DATABASE_URL: stack.databaseUrl, REDIS_URL: stack.redisUrl, PREFIX: `${stack.redisPrefix}naive:` },
+    stack.outDir,
+  );
+  helpers.push(hello, naive);
+  const [seller] = await bulkUsers(rt, 1, 'SELLER', 'bench-seller-');
+  if (seller === undefined) throw new Error('no seller');
+  const admin = await adminToken(sys.api.url);
+  log(`creating ${BUYERS} buyer accounts`);
+  const buyers = await bulkUsers(rt, BUYERS, 'BUYER', 'bench-buyer-');
+  const buyersFile = writeUsers(
+    stack,
+    'buyers',
+    buyers.map((b) => ({ t: b.token })),
+  );
+  log('accounts ready');
+
+  let joinRps = 1000;
+  if (!SKIP.has('micro')) {
+    results.micro = await microBenchmarks({
+      stack,
+      api: sys.api.url,
+      hello: hello.url,
+      naive: naive.url,
+      sellerToken: seller.token,
+      buyers,
+      buyersFile,
+      duration: DURATION,
+      connections: CONNECTIONS,
+      db,
+      log,
+    });
+    joinRps = results.micro.figures.find((f) => f.key === 'join')?.rps ?? joinRps;
+    log('redis-benchmark');
+    results.redis = await redisPrimitives(stack.redisUrl, stack.redisPrefix);
+  }
+  if (!SKIP.has('sse') && results.micro !== null) {
+    log(`SSE: ${SSE} waiters on one api process`);
+    results.sse = await sseBench({
+      stack,
+      api: sys.api,
+      sellerToken: seller.token,
+      scheduleId: results.micro.queueShow.scheduleId,
+      buyers,
+      alreadyJoined: results.micro.joinedUsers,
+      target: SSE,
+      flowSeconds: 10,
+      log,
+    });
+    log('position round cost at 10k / 50k / 100k waiters');
+    results.rounds = await roundCost(rt, results.micro.queueShow.scheduleId, [10_000, 50_000, 100_000]);
+  }
+  if (!SKIP.has('onsale')) {
+    results.onsale = await onSale({
+      stack,
+      api: sys.api.url,
+      sellerToken: seller.token,
+      adminToken: admin,
+      buyers,
+      joinRpsEstimate: joinRps,
+      admitPerSecond: ADMIT,
+      maxActive: MAX_ACTIVE,
+      maxSecondsAfterOpen: 120,
+      log,
+    });
+    log(
+      `on-sale done: sold out after ${results.onsale.soldOutAfterSeconds ?? '-'} s, flows ${results.onsale.flows}`,
+    );
+  }
+  log('invariants');
+  results.invariants = await checkInvariants({
+    databaseUrl: stack.databaseUrl,
+    redisUrl: stack.redisUrl,
+    redisPrefix: stack.redisPrefix,
+    kafkaBrokers: (stack.env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(','),
+    topicPrefix: stack.topicPrefix,
+    settleTimeoutMs: 60_000,
+    ...(results.onsale === null
+      ? {}
+      : {
+          issued202: { [results.onsale.campaignId]: results.onsale.issued202 },
+          maxActiveSeen: { [results.onsale.scheduleId]: results.onsale.maxActiveSeen },
+        }),
+  });
+  console.log(formatReport(results.invariants));
+  failed = results.invariants.violations.length > 0;
+} catch (err) {
+  failed = true;
+  results.errors.push(err instanceof Error ? (err.stack ?? err.message) : String(err));
+  console.error(err);
+} finally {
+  results.machine.loadAverageEnd = loadNow();
+  results.durationSeconds = Math.round((Date.now() - t0) / 1000);
+  for (const h of helpers) await h.stop();
+  await sys.stop().catch(() => sys.kill());
+  await db.end();
+  await rt.shutdown();
+  await dropStack(stack).catch(() => undefined);
+}
+const forJson = {
+  ...results,
+  // the coupon ids clients were given are checked above; the file keeps their number
+  onsale: results.onsale === null ? null : { ...results.onsale, issued202: results.onsale.issued202.length },
+};
+writeFileSync(join(OUT, 'results.json'), `${JSON.stringify(forJson, null, 1)}\n`);
+if (results.onsale !== null) writeFileSync(join(OUT, 'onsale.svg'), renderPlot(results.onsale));
+writeFileSync(join(OUT, 'RESULTS.md'), renderResults(results));
+log(
+  `wrote ${OUT}/RESULTS.md, results.json, onsale.svg in ${results.durationSeconds} s${failed ? ' — FAILED' : ''}`,
+);
+process.exit(failed ? 1 : 0);
