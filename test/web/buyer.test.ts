@@ -114,6 +114,7 @@ describe('web UI: a buyer', () => {
     // checkout: the best coupon (10% capped at 20,000 beats 5,000) is pre-selected
     await page.getByRole('heading', { name: 'Checkout' }).waitFor();
     await page.getByTestId('hold-countdown').waitFor();
+    await page.getByRole('button', { name: 'More time' }).click();
     const welcome = page.getByRole('radio', { name: /Welcome 10%/ });
     expect(await welcome.isChecked()).toBe(true);
     expect(await page.getByRole('radio', { name: /Aurora ₩5,000/ }).isChecked()).toBe(false);
@@ -144,6 +145,14 @@ describe('web UI: a buyer', () => {
     await page.getByRole('link', { name: 'My orders', exact: true }).click();
     await page.getByTestId('order-card').first().waitFor();
     await screenshot(page, 'my-orders');
+
+    // refund one of the two seats
+    await page.getByRole('checkbox', { name: /Floor A-2/ }).check();
+    await page.getByRole('button', { name: 'Refund 1 selected' }).click();
+    await page.getByRole('button', { name: 'Yes' }).click();
+    await expect
+      .poll(() => page.getByTestId('order-card').first().getAttribute('data-status'), { timeout: 15_000 })
+      .toBe('PARTIALLY_REFUNDED');
     await page.getByRole('link', { name: 'My coupons', exact: true }).click();
     await page.getByTestId('coupon-card').first().waitFor();
     await screenshot(page, 'my-coupons');

@@ -128,6 +128,13 @@ describe('web UI: an admin', () => {
     await buyerPage.goto(`/performances/${show.performanceId}/schedules/${show.scheduleId}/queue`);
     await expect.poll(() => buyerPage.getByTestId('queue-position').textContent()).toBe('1');
     await buyerPage.getByTestId('queue-mode').filter({ hasText: 'Live' }).waitFor();
+    // more buyers queue up behind
+    const others = await Promise.all(
+      Array.from({ length: 6 }, (_, i) => account(t.baseUrl, 'BUYER', `behind${i}`)),
+    );
+    for (const other of others) {
+      await api(t.baseUrl, 'POST', `/api/v1/schedules/${show.scheduleId}/queue`, { token: other.token });
+    }
     await screenshot(buyerPage, 'queue-waiting');
 
     const adminContext = await newContext(browser, t.baseUrl);
@@ -135,20 +142,25 @@ describe('web UI: an admin', () => {
     watchErrors(adminPage, 'admin');
     await loginUi(adminPage, t.admin.email, t.admin.password);
     await adminPage.goto(`/admin/queues?schedule=${show.scheduleId}`);
-    await expect.poll(() => adminPage.getByTestId('dash-tiles').textContent()).toContain('Waiting1');
+    await expect.poll(() => adminPage.getByTestId('dash-tiles').textContent()).toContain('Waiting7');
     await adminPage.getByRole('button', { name: 'Pause admissions' }).click();
     await adminPage.getByTestId('dash-paused').waitFor();
 
     await buyerPage.getByTestId('queue-paused').waitFor({ timeout: 10_000 });
     await screenshot(buyerPage, 'queue-paused');
-    await adminPage.waitForTimeout(1500);
-    await screenshot(adminPage, 'admin-queue-dashboard');
 
-    // resume, the first buyer leaves: the waiting buyer is let in
+    // resume and raise the cap from the controls: the waiting buyers are let in, two a second
     await adminPage.getByRole('button', { name: 'Resume admissions' }).click();
     await buyerPage.getByTestId('queue-paused').waitFor({ state: 'detached', timeout: 10_000 });
-    await api(t.baseUrl, 'DELETE', `/api/v1/schedules/${show.scheduleId}/queue/me`, { token: first.token });
+    await adminPage.getByLabel('Admissions per second').fill('2');
+    await adminPage.getByLabel('Most buyers choosing at once').fill('20');
+    await adminPage.getByRole('button', { name: 'Save' }).click();
     await buyerPage.getByTestId('admitted').waitFor({ timeout: 15_000 });
+    await expect
+      .poll(() => adminPage.getByTestId('dash-tiles').textContent(), { timeout: 15_000 })
+      .toContain('Waiting0');
+    expect(await adminPage.getByTestId('dash-tiles').textContent()).toContain('Admitted in total8');
+    await screenshot(adminPage, 'admin-queue-dashboard');
     expect(errors).toEqual([]);
 
     // reconciliation report
@@ -171,12 +183,20 @@ describe('web UI: an admin', () => {
     watchErrors(adminPage, 'admin-settle');
     await loginUi(adminPage, t.admin.email, t.admin.password);
     await adminPage.getByRole('link', { name: 'Settlements' }).click();
-    await adminPage.waitForTimeout(1200); // the period ends a moment after the sale
-    await adminPage.getByRole('button', { name: 'Run', exact: true }).click();
-    await adminPage
-      .getByRole('status')
-      .filter({ hasText: /[1-9]\d* settlement\(s\) in this period/ })
-      .waitFor({ timeout: 45_000 });
+    // the sale reaches the ledger through the outbox, Kafka and the worker: run until it is settled
+    const sellerSettlements = async () =>
+      (await api<unknown[]>(t.baseUrl, 'GET', '/api/v1/seller/settlements', { token: seller.token })).body
+        .length;
+    for (let attempt = 0; attempt < 15 && (await sellerSettlements()) === 0; attempt += 1) {
+      await adminPage.waitForTimeout(1000); // the period ends after the sale
+      await adminPage.reload();
+      await adminPage.getByRole('button', { name: 'Run', exact: true }).click();
+      await adminPage
+        .getByRole('status')
+        .filter({ hasText: /\d+ settlement\(s\) in this period/ })
+        .waitFor({ timeout: 45_000 });
+    }
+    expect(await sellerSettlements()).toBe(1);
     await adminContext.close();
 
     const sellerContext = await newContext(browser, t.baseUrl);

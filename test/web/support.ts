@@ -139,10 +139,11 @@ export function watchErrors(page: Page, name = 'page'): string[] {
     const dir = fileURLToPath(new URL('../../.run/web-failures/', import.meta.url));
     mkdirSync(dir, { recursive: true });
     await page.screenshot({ path: `${dir}${name}.png`, fullPage: true }).catch(() => undefined);
-    const text = await page
-      .locator('body')
-      .innerText()
-      .catch(() => '');
+    const text =
+      (await page
+        .locator('body')
+        .textContent()
+        .catch(() => '')) ?? '';
     writeFileSync(`${dir}${name}.txt`, `${page.url()}\n${errors.join('\n')}\n\n${text}`);
   });
   return errors;

@@ -134,6 +134,7 @@ export const en = {
 
   'checkout.title': 'Checkout',
   'checkout.holdLeft': 'Seats held for',
+  'checkout.extend': 'More time',
   'checkout.seats': 'Seats',
   'checkout.coupons': 'Coupon',
   'checkout.coupon': 'Coupon',

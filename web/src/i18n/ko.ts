@@ -136,6 +136,7 @@ export const ko: Record<keyof typeof en, string> = {
 
   'checkout.title': '결제',
   'checkout.holdLeft': '좌석 선점 남은 시간',
+  'checkout.extend': '시간 연장',
   'checkout.seats': '좌석',
   'checkout.coupons': '쿠폰',
   'checkout.coupon': '쿠폰',

@@ -1,5 +1,13 @@
 import { useRef, useState } from 'react';
-import { cancelOrder, createOrder, getHold, getQuote, myOrders, releaseHold } from '../../api/booking.ts';
+import {
+  cancelOrder,
+  createOrder,
+  extendHold,
+  getHold,
+  getQuote,
+  myOrders,
+  releaseHold,
+} from '../../api/booking.ts';
 import { isApiError, newIdempotencyKey } from '../../api/client.ts';
 import { myCoupons } from '../../api/coupons.ts';
 import { confirmPayment, sandboxCheckout } from '../../api/payments.ts';
@@ -38,6 +46,7 @@ function CheckoutInner({ holdId }: { holdId: string }) {
   const [decline, setDecline] = useState(false);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>();
+  const [extendedUntil, setExtendedUntil] = useState<string | null>(null);
   const orderKey = useRef(newIdempotencyKey());
 
   if (data.error) return <ErrorMessage error={data.error} />;
@@ -91,11 +100,29 @@ function CheckoutInner({ holdId }: { holdId: string }) {
   return (
     <section className="panel checkout" aria-labelledby="checkout-h">
       <h1 id="checkout-h">{t('checkout.title')}</h1>
-      <Countdown
-        until={current?.expiresAt ?? hold.expiresAt}
-        label={t('checkout.holdLeft')}
-        testId="hold-countdown"
-      />
+      <div className="actions">
+        <Countdown
+          until={current?.expiresAt ?? extendedUntil ?? hold.expiresAt}
+          label={t('checkout.holdLeft')}
+          testId="hold-countdown"
+        />
+        {current === null ? (
+          <button
+            type="button"
+            className="btn btn-small"
+            disabled={busy}
+            onClick={async () => {
+              try {
+                setExtendedUntil((await extendHold(holdId)).expiresAt);
+              } catch (err) {
+                setError(err);
+              }
+            }}
+          >
+            {t('checkout.extend')}
+          </button>
+        ) : null}
+      </div>
       <h2>{t('checkout.seats')}</h2>
       <ul className="plain" data-testid="checkout-seats">
         {(context?.labels ?? hold.seatIds.map((id) => `#${id}`)).map((label) => (

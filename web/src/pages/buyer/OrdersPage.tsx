@@ -27,9 +27,19 @@ function useOrderList(load: () => Promise<Order[]>, key: string) {
   };
 }
 
+/** Seat names of every schedule these orders are for. */
+async function seatNamesOfAll(scheduleIds: string[]): Promise<Map<number, string>> {
+  const maps = await Promise.all(scheduleIds.map(seatNamesOf));
+  return new Map(maps.flatMap((m) => [...m]));
+}
+
 function OrdersInner() {
   const { t } = useI18n();
   const { result, orders, performances, replace } = useOrderList(myOrders, 'me');
+  const schedules = [
+    ...new Set(orders.map((o) => o.scheduleId).filter((id): id is string => id !== undefined)),
+  ];
+  const names = useAsync(() => seatNamesOfAll(schedules), [schedules.join(',')]);
   if (result.error) return <ErrorMessage error={result.error} />;
   if (!result.data) return <Loading />;
   return (
@@ -46,7 +56,7 @@ function OrdersInner() {
             key={o.id}
             order={o}
             performance={o.performanceId ? performances.get(o.performanceId) : undefined}
-            seatNames={new Map()}
+            seatNames={names.data ?? new Map()}
             onChanged={replace}
           />
         ))}
