@@ -3,7 +3,7 @@ SHELL := /bin/bash
 NODE_ENV_SH := . scripts/node.sh
 export HTTP_PORT ?= 8080
 
-.PHONY: up down status deps services kafka migrate test check lint typecheck boundaries unit bench chaos deploy-check web chromium
+.PHONY: up down status deps services kafka migrate test check lint typecheck boundaries unit bench chaos fuzz deploy-check web chromium
 
 up: deps services kafka migrate web ## install, start PostgreSQL/Redis/Kafka, migrate, start all roles
 	@bash scripts/app.sh start
@@ -58,3 +58,13 @@ unit: deps services kafka web chromium
 	@$(NODE_ENV_SH) && npx vitest run
 
 test: deps services kafka check deploy-check web chromium unit ## every check, then the whole suite on real PostgreSQL, Redis and Kafka
+
+# Evidence (bench/): fresh database, Redis prefix and topic prefix per run; every role its own process.
+bench: deps services kafka ## hot paths vs hello-world and naive designs, SSE waiters, on-sale scenario, invariants (~5 min) → bench/RESULTS.md
+	@$(NODE_ENV_SH) && ulimit -n $$(ulimit -Hn) && node bench/run.ts
+
+chaos: deps services kafka ## fault runs on loopback (worker/relay/admitter kills, slow provider, Redis restart and data loss, PostgreSQL cut) → bench/CHAOS.md
+	@$(NODE_ENV_SH) && node bench/chaos.ts
+
+fuzz: deps services kafka ## malformed input against every operation of /docs/json; 5xx count (goal 0) → bench/FUZZ.md
+	@$(NODE_ENV_SH) && node bench/fuzz.ts
