@@ -202,7 +202,9 @@ try {
         'application/json; charset=latin1',
       ]);
     }
-    const stat = (perOp[`${op.method} ${op.path}`] ??= { requests: 0, s5xx: 0, statuses: {} });
+    const opKey = `${op.method} ${op.path}`;
+    const stat = perOp[opKey] ?? { requests: 0, s5xx: 0, statuses: {} };
+    perOp[opKey] = stat;
     requests++;
     stat.requests++;
     try {
