@@ -17,7 +17,7 @@ import {
 
 let t: BookingTestApp;
 beforeAll(async () => {
-  t = await startBookingApp({ DATABASE_POOL_MAX: '30' });
+  t = await startBookingApp();
 });
 afterAll(async () => t.close());
 

@@ -15,6 +15,8 @@ export async function startBookingApp(env: Record<string, string> = {}): Promise
   const t = await startTestApp({
     RATE_LIMIT_IP_PER_SECOND: '10000000',
     RATE_LIMIT_QUEUE_ACCOUNT_PER_SECOND: '1000',
+    // PostgreSQL's 100 connections are shared by every engineer's test run on this machine.
+    DATABASE_POOL_MAX: '8',
     ...env,
   });
   const admitter = t.modules.queue.createAdmitter({ discoverMs: 100 });
