@@ -7,6 +7,7 @@ export const en = {
   'common.no': 'No',
   'common.remove': 'Remove',
   'common.save': 'Save',
+  'common.retry': 'Try again',
   'common.actions': 'Actions',
   'countdown.aria': '{seconds} seconds left',
   'footer.text':

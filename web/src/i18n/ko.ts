@@ -9,6 +9,7 @@ export const ko: Record<keyof typeof en, string> = {
   'common.no': '아니요',
   'common.remove': '삭제',
   'common.save': '저장',
+  'common.retry': '다시 시도',
   'common.actions': '작업',
   'countdown.aria': '{seconds}초 남음',
   'footer.text':

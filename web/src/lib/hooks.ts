@@ -51,3 +51,17 @@ export function useCountdown(iso: string | null | undefined): number | null {
   if (!iso) return null;
   return Math.max(0, Math.round((new Date(iso).getTime() - now) / 1000));
 }
+
+/** Runs `load` again (up to `tries` times, backing off) when the server answered 5xx or was unreachable. */
+export async function withRetry<T>(load: () => Promise<T>, tries = 3): Promise<T> {
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      return await load();
+    } catch (err) {
+      const status = (err as { status?: unknown }).status;
+      const transient = typeof status === 'number' && (status === 0 || status >= 500);
+      if (!transient || attempt >= tries) throw err;
+      await new Promise((resolve) => setTimeout(resolve, 500 * 2 ** attempt));
+    }
+  }
+}

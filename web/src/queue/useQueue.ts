@@ -2,6 +2,7 @@ import { useCallback, useEffect, useRef, useState } from 'react';
 import { freshAccessToken } from '../api/client.ts';
 import { joinQueue, leaveQueue, queueMe, queueStreamUrl } from '../api/queue.ts';
 import type { QueueState, QueueView } from '../api/types.ts';
+import { withRetry } from '../lib/hooks.ts';
 import { saveAdmission } from './admission.ts';
 
 export type LiveMode = 'connecting' | 'stream' | 'polling';
@@ -150,7 +151,7 @@ export function useQueue(scheduleId: string): QueueModel {
     setView(null);
     setStart(null);
     setMode('connecting');
-    joinQueue(scheduleId).then(
+    withRetry(() => joinQueue(scheduleId)).then(
       (v) => {
         if (stopped) return;
         apply(v);

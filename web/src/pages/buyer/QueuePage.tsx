@@ -94,6 +94,11 @@ function QueueInner({ performanceId, scheduleId }: { performanceId: string; sche
         </p>
       ) : null}
       <ErrorMessage error={q.error} />
+      {q.error && q.view === null ? (
+        <button type="button" className="btn" onClick={q.rejoin}>
+          {t('common.retry')}
+        </button>
+      ) : null}
       {state === 'ADMITTED' ? <Admitted q={q} seatsPath={seatsPath} /> : null}
       {state === 'WAITING' || state === 'PRE_QUEUE' || (q.view === null && !q.error) ? (
         <Waiting q={q} />

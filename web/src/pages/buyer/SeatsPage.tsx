@@ -10,7 +10,7 @@ import { Loading } from '../../components/Loading.tsx';
 import { RequireRole } from '../../components/RequireRole.tsx';
 import { useI18n } from '../../i18n/I18n.tsx';
 import { formatWon } from '../../lib/format.ts';
-import { useAsync } from '../../lib/hooks.ts';
+import { useAsync, withRetry } from '../../lib/hooks.ts';
 import { Link, useRouter } from '../../lib/router.tsx';
 import { type Admission, loadAdmission, saveAdmission } from '../../queue/admission.ts';
 import { saveHoldContext } from '../../queue/hold-context.ts';
@@ -35,8 +35,8 @@ async function findAdmission(scheduleId: string): Promise<Admission | null> {
 function SeatsInner({ performanceId, scheduleId }: { performanceId: string; scheduleId: string }) {
   const { t, lang } = useI18n();
   const { navigate } = useRouter();
-  const perf = useAsync(() => getPerformance(performanceId), [performanceId]);
-  const map = useAsync(() => getSeatMap(scheduleId), [scheduleId]);
+  const perf = useAsync(() => withRetry(() => getPerformance(performanceId)), [performanceId]);
+  const map = useAsync(() => withRetry(() => getSeatMap(scheduleId)), [scheduleId]);
   const admission = useAsync(() => findAdmission(scheduleId), [scheduleId]);
   const grades = perf.data?.grades ?? [];
   const gradeOrder = grades.map((g) => g.grade).join('|');
@@ -137,7 +137,23 @@ function SeatsInner({ performanceId, scheduleId }: { performanceId: string; sche
     }
   };
 
-  if (perf.error || map.error) return <ErrorMessage error={perf.error ?? map.error} />;
+  if (perf.error || map.error) {
+    return (
+      <section className="panel narrow">
+        <ErrorMessage error={perf.error ?? map.error} />
+        <button
+          type="button"
+          className="btn"
+          onClick={() => {
+            perf.reload();
+            map.reload();
+          }}
+        >
+          {t('common.retry')}
+        </button>
+      </section>
+    );
+  }
   if (!perf.data || !model || admission.loading) return <Loading />;
   if (admission.data === null || admission.data === undefined) {
     return (
