@@ -121,6 +121,7 @@ export async function newContext(
   const context = await browser.newContext({
     baseURL,
     locale: options.lang === 'ko' ? 'ko-KR' : 'en-GB',
+    timezoneId: 'Asia/Seoul',
     viewport: options.phone ? { width: 390, height: 844 } : { width: 1280, height: 860 },
     ...(options.phone ? { deviceScaleFactor: 2, isMobile: true, hasTouch: true } : {}),
   });

@@ -305,6 +305,7 @@ export const en = {
   'dash.title': 'Queue dashboard',
   'dash.schedule': 'Date',
   'dash.pick': 'Choose a date…',
+  'dash.current': 'The linked date',
   'dash.pickHelp': 'Choose a date to watch its waiting room.',
   'dash.waiting': 'Waiting',
   'dash.active': 'Choosing seats',

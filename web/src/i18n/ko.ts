@@ -307,6 +307,7 @@ export const ko: Record<keyof typeof en, string> = {
   'dash.title': '대기열 현황',
   'dash.schedule': '회차',
   'dash.pick': '회차 선택…',
+  'dash.current': '링크된 회차',
   'dash.pickHelp': '대기실을 볼 회차를 고르세요.',
   'dash.waiting': '대기 중',
   'dash.active': '좌석 선택 중',

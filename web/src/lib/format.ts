@@ -8,19 +8,17 @@ export const formatWon = (amount: number, lang: Lang): string =>
     ? `${new Intl.NumberFormat('ko-KR').format(amount)}원`
     : `₩${new Intl.NumberFormat('en-GB').format(amount)}`;
 
+/** Times show in the reader's own time zone, the same one the date inputs use. */
 export const formatDateTime = (iso: string | null | undefined, lang: Lang): string => {
   if (iso === null || iso === undefined) return '—';
   return new Intl.DateTimeFormat(locale(lang), {
     dateStyle: 'medium',
     timeStyle: 'short',
-    timeZone: 'Asia/Seoul',
   }).format(new Date(iso));
 };
 
 export const formatDate = (iso: string, lang: Lang): string =>
-  new Intl.DateTimeFormat(locale(lang), { dateStyle: 'medium', timeZone: 'Asia/Seoul' }).format(
-    new Date(iso),
-  );
+  new Intl.DateTimeFormat(locale(lang), { dateStyle: 'medium' }).format(new Date(iso));
 
 export const formatNumber = (n: number, lang: Lang): string => new Intl.NumberFormat(locale(lang)).format(n);
 

@@ -18,6 +18,10 @@ export function SchedulePicker({ value, onChange }: { value: string; onChange(sc
       <label htmlFor="schedule-pick">{t('dash.schedule')}</label>
       <select id="schedule-pick" value={value} onChange={(e) => onChange(e.target.value)}>
         <option value="">{t('dash.pick')}</option>
+        {value && perfs.data && !perfs.data.some((p) => p.schedules.some((s) => s.id === value)) ? (
+          // a link from elsewhere may name a date the (cached) listing does not show yet
+          <option value={value}>{t('dash.current')}</option>
+        ) : null}
         {perfs.data?.map((p) => (
           <optgroup key={p.id} label={p.title}>
             {p.schedules.map((s) => (

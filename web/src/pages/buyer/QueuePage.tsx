@@ -39,7 +39,7 @@ function Waiting({ q }: { q: QueueModel }) {
             {v.position ?? '—'}
           </p>
           <p className="eta" data-testid="queue-eta">
-            <Eta seconds={v.etaSeconds} />
+            <Eta seconds={v.paused ? null : v.etaSeconds} />
           </p>
           <progress max={100} value={progress} aria-label={t('queue.progress')} />
         </>
