@@ -70,8 +70,23 @@ export class SeatFeed {
     });
     res.write('retry: 2000\n\n');
     const client: Client = { res, ready: false, backlog: [] };
-    const feed = await this.#join(scheduleId, client);
-    res.on('close', () => this.#leave(feed, client));
+    let feed: Feed | null = null;
+    let gone = false;
+    res.on('close', () => {
+      gone = true;
+      if (feed !== null) this.#leave(feed, client);
+    });
+    try {
+      feed = await this.#join(scheduleId, client);
+    } catch (err) {
+      this.#logger.warn({ err, scheduleId }, 'seat stream could not subscribe');
+      res.end();
+      return;
+    }
+    if (gone) {
+      this.#leave(feed, client);
+      return;
+    }
     try {
       const seats = await snapshot();
       const list = [...seats].map(([id, status]) => ({ id, status }));
@@ -113,7 +128,13 @@ export class SeatFeed {
       };
       this.#feeds.set(channel, feed);
       feed.clients.add(client);
-      await this.#subscriber().subscribe(channel);
+      try {
+        await this.#subscriber().subscribe(channel);
+      } catch (err) {
+        feed.clients.delete(client);
+        if (this.#feeds.get(channel) === feed && feed.clients.size === 0) this.#feeds.delete(channel);
+        throw err;
+      }
     } else {
       feed.clients.add(client);
     }
