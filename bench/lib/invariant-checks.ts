@@ -97,7 +97,7 @@ export async function seatChecks(q: Q, redis: Redis, c: Checks): Promise<void> {
           `select seat_id from tickets where schedule_id = $1 and status = 'VALID' and seat_id is not null`,
           [s.id],
         )
-      ).map((r) => r.seat_id),
+      ).map((r) => String(r.seat_id)),
     );
     const hash = await redis.hgetall(`seat:{s:${s.id}}:seats`);
     const sold = new Set(

@@ -11,6 +11,9 @@ export interface FlowSpec {
   scheduleId: string;
   campaignId: string;
   p: {
+    /** share of buyers who claim the coupon while in the pre-queue */
+    couponEarly: number;
+    /** share who claim it only once admitted, right before ordering */
     coupon: number;
     abandonHold: number;
     cancelUnpaid: number;
@@ -75,6 +78,24 @@ export function chooseSeats(seats: Seat[], k: number, grade: string, avoid: Set<
   return block.length === k ? block : [];
 }
 
+/** POST …/issue on the sale's campaign; remembers every 202's coupon id for the invariant check. */
+export async function claimCoupon(rec: Recorder, s: FlowSpec, b: Buyer): Promise<void> {
+  const r = await http<{ couponId?: string; code?: string }>(
+    rec,
+    'coupon-issue',
+    s.api,
+    'POST',
+    `/api/v1/coupon-campaigns/${s.campaignId}/issue`,
+    {
+      token: b.token,
+    },
+  );
+  if (r.status === 202 && r.body.couponId !== undefined) {
+    issued202.push(r.body.couponId);
+    count('coupon.issued');
+  } else count(`coupon.${r.body.code ?? r.status}`);
+}
+
 export type FlowEnd =
   | 'PAID'
   | 'NO_SEATS'
@@ -88,20 +109,7 @@ export type FlowEnd =
 export async function buyerFlow(rec: Recorder, s: FlowSpec, b: Buyer, admission: string): Promise<FlowEnd> {
   const { api } = s;
   const q = `/api/v1/schedules/${s.scheduleId}`;
-  if (rand() < s.p.coupon) {
-    const r = await http<{ couponId?: string; code?: string }>(
-      rec,
-      'coupon-issue',
-      api,
-      'POST',
-      `/api/v1/coupon-campaigns/${s.campaignId}/issue`,
-      { token: b.token },
-    );
-    if (r.status === 202 && r.body.couponId !== undefined) {
-      issued202.push(r.body.couponId);
-      count('coupon.issued');
-    } else count(`coupon.${r.body.code ?? r.status}`);
-  }
+  if (rand() < s.p.coupon) await claimCoupon(rec, s, b);
   const k = pickQuantity();
   const grade = pickGrade();
   const avoid = new Set<number>();
@@ -142,6 +150,8 @@ export async function buyerFlow(rec: Recorder, s: FlowSpec, b: Buyer, admission:
     await http(rec, 'release', api, 'DELETE', `/api/v1/holds/${hold.holdId}`, { token: b.token });
     return 'ABANDONED';
   }
+  // the checkout page shows every usable coupon and the best one
+  await http(rec, 'quote', api, 'GET', `/api/v1/holds/${hold.holdId}/quote`, { token: b.token });
   const order = await http<{ id: string; amount: number; tossOrderId: string; code?: string }>(
     rec,
     'order',

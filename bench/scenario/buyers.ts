@@ -6,7 +6,15 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { type Buyer, buyerFlow, type FlowEnd, type FlowSpec, issued202, outcomes } from './buyer-flow.ts';
+import {
+  type Buyer,
+  buyerFlow,
+  claimCoupon,
+  type FlowEnd,
+  type FlowSpec,
+  issued202,
+  outcomes,
+} from './buyer-flow.ts';
 import { http, percentile, Recorder } from './client.ts';
 
 export interface ScenarioSpec extends FlowSpec {
@@ -63,9 +71,13 @@ await pool(waiters, 128, async (w) => {
     w.state = r.body.state;
     if (r.body.state === 'PRE_QUEUE') preQueue++;
   }
+  // the campaign is announced with the sale: many claim it while they wait
+  if (Math.random() < spec.p.couponEarly) await claimCoupon(rec, spec, w);
 });
 const joinSeconds = (Date.now() - joinStart) / 1000;
-console.log(`joined ${waiters.length} in ${joinSeconds.toFixed(1)} s (${preQueue} before opening)`);
+console.log(
+  `joined ${waiters.length} in ${joinSeconds.toFixed(1)} s (${preQueue} before opening; coupon claims ${JSON.stringify(outcomes)})`,
+);
 while (Date.now() < spec.opensAt + 300) await sleep(50);
 
 // ---- after opening

@@ -50,6 +50,9 @@ export async function onSale(options: {
   log: (s: string) => void;
   /** Venue shape (default 5 sections × 20 rows × 50 seats = 5,000). */
   venue?: { sections: number; rows: number; seatsPerRow: number };
+  /** Shares of buyers claiming the coupon in the pre-queue / right before ordering (default 0.5 / 0). */
+  couponEarly?: number;
+  couponAtCheckout?: number;
   /** Fixed pre-queue time instead of one computed from the join rate. */
   preQueueSeconds?: number;
   /** Runs alongside the sale from the opening on (fault injection). */
@@ -93,7 +96,8 @@ export async function onSale(options: {
     maxSecondsAfterOpen: options.maxSecondsAfterOpen,
     outFile,
     p: {
-      coupon: 0.5,
+      couponEarly: options.couponEarly ?? 0.5,
+      coupon: options.couponAtCheckout ?? 0,
       abandonHold: 0.05,
       cancelUnpaid: 0.03,
       declined: 0.05,
