@@ -73,6 +73,9 @@ describe('1,000 buyers racing for the same 10 seats', () => {
       .where('status' as never, '=', 'ACTIVE' as never)
       .execute();
     expect(rows).toHaveLength(winners.length);
+    console.log(
+      `race: ${winners.length} winners holding ${owner.size} seats, ${results.length - winners.length} × 409 SEATS_UNAVAILABLE`,
+    );
     await checkRecordInvariants(t, sale.scheduleId);
   });
 
