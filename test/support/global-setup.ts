@@ -24,6 +24,8 @@ export default async function setup() {
   process.env.KAFKA_TOPIC_PREFIX = `qt.t${runId}.`;
   process.env.LOG_LEVEL = process.env.TEST_LOG_LEVEL ?? 'silent';
   process.env.DEMO_DATA = 'false';
+  // Many test apps share one PostgreSQL (max_connections 100): small pools per app.
+  process.env.DATABASE_POOL_MAX ??= '8';
 
   const { db } = createDb(process.env.DATABASE_URL, 2);
   await migrateToLatest(db);

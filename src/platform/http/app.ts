@@ -11,6 +11,7 @@ import { AppError, Errors, isAppError } from '../errors.ts';
 import type { Logger } from '../logger.ts';
 import type { Metrics } from '../metrics.ts';
 import type { Principal, Role, TokenService } from '../tokens.ts';
+import { fromDependencyError } from './dependency-errors.ts';
 import { problemFrom, sendProblem } from './problem.ts';
 import type { RateLimiter } from './rate-limit.ts';
 
@@ -107,6 +108,11 @@ export function createHttpApp(deps: HttpDeps): HttpApp {
     if (isAppError(error)) return sendProblem(reply, error);
     const mapped = fromFrameworkError(error);
     if (mapped !== null) return sendProblem(reply, mapped);
+    const unavailable = fromDependencyError(error);
+    if (unavailable !== null) {
+      request.log.warn({ err: error }, 'dependency unavailable');
+      return sendProblem(reply, unavailable);
+    }
     request.log.error({ err: error }, 'unhandled error');
     return sendProblem(
       reply,
