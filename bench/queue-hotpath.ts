@@ -11,7 +11,7 @@
  */
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join as joinPath } from 'node:path';
 import { promisify } from 'node:util';
@@ -27,25 +27,29 @@ const run = promisify(execFile);
 const DURATION = Number(process.env.DURATION ?? 10);
 const CONNECTIONS = Number(process.env.CONNECTIONS ?? 100);
 const ACCOUNTS = Number(process.env.ACCOUNTS ?? 20_000);
-const ROUND_SIZES = (process.env.ROUND_SIZES ?? '10000,50000,100000').split(',').map(Number);
+const ROUND_SIZES = (process.env.ROUND_SIZES ?? '10000,50000,100000').split(',').filter(Boolean).map(Number);
+const ONLY = process.env.ONLY ?? 'hello,join,rank';
 const base = process.env.BENCH_DATABASE_BASE_URL ?? 'postgres://postgres@127.0.0.1:5432';
 const dbName = `qt_bench_queue_${randomBytes(3).toString('hex')}`;
 const apiPort = 20_000 + Math.floor(Math.random() * 10_000);
 const helloPort = apiPort + 1;
 
 const children: ChildProcess[] = [];
-function child(args: string[], env: Record<string, string>): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const c = spawn(process.execPath, args, {
-      env: { ...process.env, ...env },
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
-    children.push(c);
-    c.stdout?.on('data', (d: Buffer) => {
-      if (d.toString().includes('ready') || d.toString().includes('QueueTicket started')) resolve();
-    });
-    c.on('exit', (code) => reject(new Error(`${args[0]} exited with ${code}`)));
+
+/** CPU seconds (user + system) a process has used so far, from /proc (Linux). */
+function cpuSeconds(pid: number | undefined): number {
+  if (pid === undefined) return Number.NaN;
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+/** Starts a child process; readiness is checked over HTTP by the caller. */
+function child(args: string[], env: Record<string, string>, nodeArgs: string[] = []): ChildProcess {
+  const c = spawn(process.execPath, [...nodeArgs, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'inherit'] });
+  children.push(c);
+  c.on('exit', (code) => {
+    if (code !== 0 && code !== null) console.error(`${args[0]} exited with ${code}`);
   });
+  return c;
 }
 
 async function waitHttp(url: string): Promise<void> {
@@ -61,6 +65,8 @@ async function waitHttp(url: string): Promise<void> {
 }
 
 interface LoadResult {
+  /** server CPU per request, µs: independent of how busy the shared machine is */
+  cpuUs?: number;
   rps: number;
   p50: number;
   p99: number;
@@ -68,21 +74,26 @@ interface LoadResult {
   non2xx: number;
   total: number;
 }
-async function load(url: string, method: 'GET' | 'POST', tokensFile?: string): Promise<LoadResult> {
+async function load(url: string, method: 'GET' | 'POST', server: ChildProcess | undefined, tokensFile?: string) {
   const spec = { url, method, tokensFile, duration: DURATION, connections: CONNECTIONS };
+  const cpu0 = cpuSeconds(server?.pid);
   const { stdout } = await run(process.execPath, ['bench/queue/load.ts'], {
     env: { ...process.env, LOAD: JSON.stringify(spec) },
     maxBuffer: 1 << 20,
   });
-  return JSON.parse(stdout.trim().split('\n').at(-1) ?? '{}') as LoadResult;
+  const result = JSON.parse(stdout.trim().split('\n').at(-1) ?? '{}') as LoadResult;
+  result.cpuUs = ((cpuSeconds(server?.pid) - cpu0) * 1e6) / Math.max(1, result.total);
+  return result;
 }
 
-const row = (name: string, r: LoadResult, hello?: LoadResult) =>
-  `${name.padEnd(22)} ${r.rps.toFixed(0).padStart(8)} req/s  p50 ${String(r.p50).padStart(3)} ms  p99 ${String(
-    r.p99,
-  ).padStart(
-    4,
-  )} ms  non2xx ${r.non2xx}${hello === undefined ? '' : `  ratio ${(r.rps / hello.rps).toFixed(2)}×`}`;
+const row = (name: string, r: LoadResult, hello?: LoadResult) => {
+  const base = `${name.padEnd(22)} ${r.rps.toFixed(0).padStart(8)} req/s  p50 ${String(r.p50).padStart(3)} ms`;
+  const tail = `p99 ${String(r.p99).padStart(4)} ms  non2xx ${r.non2xx}  cpu ${(r.cpuUs ?? 0).toFixed(0).padStart(4)} µs/req`;
+  if (hello === undefined) return `${base}  ${tail}`;
+  const ratio = (r.rps / hello.rps).toFixed(2);
+  const cpuRatio = ((hello.cpuUs ?? 0) / (r.cpuUs ?? 1)).toFixed(2);
+  return `${base}  ${tail}  ratio ${ratio}× (cpu ratio ${cpuRatio}×)`;
+};
 
 async function main(): Promise<void> {
   const admin = new pg.Client({ connectionString: `${base}/postgres` });
@@ -102,10 +113,13 @@ async function main(): Promise<void> {
   await db.destroy();
   const rt = createRuntime(loadConfig({ ...process.env, ...env }));
   try {
-    await child(['src/main.ts'], { ...env, ROLES: 'api', HTTP_PORT: String(apiPort) });
-    await child(['bench/queue/hello.ts'], { PORT: String(helloPort) });
+    // API_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" profiles the api process
+    const apiNodeArgs = (process.env.API_NODE_ARGS ?? '').split(' ').filter(Boolean);
+    const apiProcess = child(['src/main.ts'], { ...env, ROLES: 'api', HTTP_PORT: String(apiPort) }, apiNodeArgs);
+    const helloProcess = child(['bench/queue/hello.ts'], { PORT: String(helloPort) });
     const apiUrl = `http://127.0.0.1:${apiPort}`;
     await waitHttp(`${apiUrl}/healthz`);
+    await waitHttp(`http://127.0.0.1:${helloPort}/hello`);
 
     const modules = createModules(rt);
     const [seller] = await modules.identity.bulkCreateAccounts({
@@ -156,10 +170,13 @@ async function main(): Promise<void> {
     writeFileSync(tokensFile, JSON.stringify(buyers.map((b) => b.accessToken)));
     const queueUrl = `${apiUrl}/api/v1/schedules/${scheduleId}/queue`;
 
-    const hello1 = await load(`http://127.0.0.1:${helloPort}/hello`, 'GET');
-    const joinRun = await load(queueUrl, 'POST', tokensFile); // first pass: new places; then repeat joins
-    const rankRun = await load(`${queueUrl}/me`, 'GET', tokensFile);
-    const hello2 = await load(`http://127.0.0.1:${helloPort}/hello`, 'GET');
+    const skipped: LoadResult = { rps: Number.NaN, p50: 0, p99: 0, errors: 0, non2xx: 0, total: 0 };
+    const helloUrl = `http://127.0.0.1:${helloPort}/hello`;
+    const hello1 = ONLY.includes('hello') ? await load(helloUrl, 'GET', helloProcess) : skipped;
+    // first pass: new places, then repeat joins (same cost: one script)
+    const joinRun = ONLY.includes('join') ? await load(queueUrl, 'POST', apiProcess, tokensFile) : skipped;
+    const rankRun = ONLY.includes('rank') ? await load(`${queueUrl}/me`, 'GET', apiProcess, tokensFile) : skipped;
+    const hello2 = ONLY.includes('hello') ? await load(helloUrl, 'GET', helloProcess) : skipped;
     const hello = hello1.rps >= hello2.rps ? hello1 : hello2;
     console.log(`\nqueue hot path (${DURATION} s each, ${CONNECTIONS} connections, ${ACCOUNTS} accounts)`);
     console.log(row('hello-world (before)', hello1));

@@ -166,4 +166,21 @@ describe('joining the waiting room', () => {
     await new Promise((r) => setTimeout(r, Number(limited[0]?.headers.get('retry-after')) * 1000));
     expect((await join(t, sale.scheduleId, a?.accessToken ?? '')).status).toBe(202);
   });
+
+  it('limits one address per schedule (RATE_LIMIT_IP_PER_SECOND), many accounts behind it', async () => {
+    const small = await startTestApp({ RATE_LIMIT_IP_PER_SECOND: '30' });
+    try {
+      const sale = await createSale(small);
+      const buyers = await accounts(small, 80);
+      const polls = await Promise.all(buyers.map((b) => me(small, sale.scheduleId, b.accessToken)));
+      const ok = polls.filter((p) => p.status === 200).length;
+      const limited = polls.filter((p) => p.status === 429);
+      expect(ok).toBeGreaterThanOrEqual(30);
+      expect(ok).toBeLessThanOrEqual(60); // at most two 1 s windows' worth
+      expect(limited.length).toBeGreaterThan(0);
+      expect(limited[0]?.headers.get('retry-after')).toBe('1');
+    } finally {
+      await small.close();
+    }
+  });
 });

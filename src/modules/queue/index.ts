@@ -8,6 +8,7 @@ import type { Metrics } from '../../platform/metrics.ts';
 import type { Redis } from '../../platform/redis.ts';
 import type { TokenService } from '../../platform/tokens.ts';
 import { Admitter, type AdmitterMetrics, type AdmitterOptions } from './admitter.ts';
+import { QueueBatcher } from './batcher.ts';
 import { queueConsumers } from './consumers.ts';
 import { registerQueueRoutes } from './http/routes.ts';
 import { Journal } from './journal.ts';
@@ -79,6 +80,10 @@ export function createQueueModule(deps: QueueDeps) {
   const r: QueueResources = {
     redis: deps.redis,
     store,
+    batcher: new QueueBatcher(store, {
+      accountPerSecond: deps.config.RATE_LIMIT_QUEUE_ACCOUNT_PER_SECOND,
+      ipPerSecond: deps.config.RATE_LIMIT_IP_PER_SECOND,
+    }),
     bootstrap,
     journal,
     repo,

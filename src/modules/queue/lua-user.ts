@@ -13,10 +13,10 @@ end
 `;
 
 /** Meta fields returned with every read, in this order (see store.ts parseHeader). */
-const HEADER = `redis.call('HMGET', M, 'init', 'paused', 'opensAt', 'closesAt', 'closed', 'mrate', 'lw', 'admitted', 'rate', 'drawn')`;
+export const HEADER = `redis.call('HMGET', M, 'init', 'paused', 'opensAt', 'closesAt', 'closed', 'mrate', 'lw', 'admitted', 'rate', 'drawn')`;
 
 // View of one user: {state, ticket, position, expiry, token}. The caller overlays CLOSED.
-const VIEW = `
+export const VIEW = `
 local function view(user, now)
   local t = redis.call('HGET', TK, user)
   if t then
@@ -50,49 +50,50 @@ end
  * admission lapsed (or who left) gets a new place at the back. Scores never tie: a new place is scored
  * by HINCRBY seq, above every ticket so far and above every draw index.
  */
-export const JOIN_LUA = `${PRELUDE}${VIEW}
-local user = ARGV[1]
-local h = ${HEADER}
-if not h[1] then return {'NOINIT'} end
-local now = nowms()
-local closed = closedReason(h, now)
-local state, t, pos, exp, tok = view(user, now)
-if state == 'ADMITTED' then return {state, t, false, exp, tok, closed, now, h, 0, false} end
-if state == 'WAITING' or state == 'PRE_QUEUE' then
-  if closed then return {'CLOSED', t, false, false, false, closed, now, h, 0, false} end
-  return {state, t, pos, false, false, false, now, h, 0, false}
+// The join of one user (see JOIN_LUA); h is the HEADER, closed the overlay.
+export const JOIN_FN = `
+local function joinOne(user, now, h, closed)
+  local state, t, pos, exp, tok = view(user, now)
+  if state == 'ADMITTED' then return {state, t, false, exp, tok, closed, 0, false} end
+  if state == 'WAITING' or state == 'PRE_QUEUE' then
+    if closed then return {'CLOSED', t, false, false, false, closed, 0, false} end
+    return {state, t, pos, false, false, false, 0, false}
+  end
+  local lapsed = false
+  if state == 'EXPIRED' and redis.call('HEXISTS', TK, user) == 1 then
+    -- lapsed slot not swept yet: end it here (the caller journals the expiry)
+    redis.call('ZREM', A, user)
+    redis.call('HDEL', TOK, user)
+    redis.call('HDEL', TK, user)
+    redis.call('HSET', X, user, 'EXPIRED:' .. t)
+    lapsed = t
+  end
+  if closed then return {'CLOSED', false, false, false, false, closed, 0, lapsed} end
+  local seq = redis.call('HINCRBY', M, 'seq', 1)
+  redis.call('HSET', TK, user, seq)
+  redis.call('HDEL', X, user)
+  if now < tonumber(h[3]) then
+    redis.call('ZADD', PRE, seq, user)
+    return {'PRE_QUEUE', seq, false, false, false, false, 1, lapsed}
+  end
+  redis.call('ZADD', W, seq, user)
+  -- the newest place has the highest score: its rank is the size of the set minus one
+  return {'WAITING', seq, redis.call('ZCARD', W) + redis.call('ZCARD', PRE), false, false, false, 1, lapsed}
 end
-local lapsed = false
-if state == 'EXPIRED' and redis.call('HEXISTS', TK, user) == 1 then
-  -- lapsed slot not swept yet: end it here (the caller journals the expiry)
-  redis.call('ZREM', A, user)
-  redis.call('HDEL', TOK, user)
-  redis.call('HDEL', TK, user)
-  redis.call('HSET', X, user, 'EXPIRED:' .. t)
-  lapsed = t
-end
-if closed then return {'CLOSED', false, false, false, false, closed, now, h, 0, lapsed} end
-local seq = redis.call('HINCRBY', M, 'seq', 1)
-redis.call('HSET', TK, user, seq)
-redis.call('HDEL', X, user)
-if now < tonumber(h[3]) then
-  redis.call('ZADD', PRE, seq, user)
-  return {'PRE_QUEUE', seq, false, false, false, false, now, h, 1, lapsed}
-end
-redis.call('ZADD', W, seq, user)
--- the newest place has the highest score: its rank is the size of the set minus one
-return {'WAITING', seq, redis.call('ZCARD', W) + redis.call('ZCARD', PRE), false, false, false, now, h, 1, lapsed}
 `;
 
-/** STATE of one user (read only): {state, ticket, position, expiry, token, closedReason, now, header}. */
-export const STATE_LUA = `${PRELUDE}${VIEW}
+/**
+ * JOIN: one place per account. Reply {state, ticket, position, expiry, token, closedReason, now,
+ * header, isNew, lapsedTicket}. A repeat join returns the current place unchanged; a user whose
+ * admission lapsed (or who left) gets a new place at the back. Scores never tie: a new place is scored
+ * by HINCRBY seq, above every ticket so far and above every draw index.
+ */
+export const JOIN_LUA = `${PRELUDE}${VIEW}${JOIN_FN}
 local h = ${HEADER}
 if not h[1] then return {'NOINIT'} end
 local now = nowms()
-local closed = closedReason(h, now)
-local state, t, pos, exp, tok = view(ARGV[1], now)
-if closed and (state == 'WAITING' or state == 'PRE_QUEUE' or state == 'NONE') then state = 'CLOSED' end
-return {state, t, pos, exp, tok, closed, now, h}
+local r = joinOne(ARGV[1], now, h, closedReason(h, now))
+return {r[1], r[2], r[3], r[4], r[5], r[6], now, h, r[7], r[8]}
 `;
 
 /**

@@ -1,6 +1,8 @@
+import { Errors } from '../../platform/errors.ts';
 import type { Logger } from '../../platform/logger.ts';
 import type { Redis } from '../../platform/redis.ts';
 import type { TokenService } from '../../platform/tokens.ts';
+import type { Batched, QueueBatcher } from './batcher.ts';
 import { QueueErrors } from './errors.ts';
 import { etaSeconds, pollAfterSeconds } from './eta.ts';
 import type { Journal } from './journal.ts';
@@ -32,6 +34,7 @@ export type QueuePush =
 export interface QueueResources {
   redis: Redis;
   store: QueueStore;
+  batcher: QueueBatcher;
   bootstrap: QueueBootstrap;
   journal: Journal;
   repo: JournalRepository;
@@ -63,9 +66,25 @@ export function publish(r: QueueResources, push: QueuePush): void {
   });
 }
 
+/** A batched request-path call: rebuild on missing keys, 429 over a per-account or per-address limit. */
+async function batched<T>(
+  r: QueueResources,
+  scheduleId: string,
+  call: () => Promise<Batched<T>>,
+): Promise<T> {
+  const result = await withQueue(r, scheduleId, call);
+  if (result === 'LIMITED') throw Errors.rateLimited(1);
+  return result;
+}
+
 /** POST …/queue: one place per account; a repeat join returns the same place. */
-export async function joinQueue(r: QueueResources, scheduleId: string, userId: string): Promise<QueueView> {
-  const outcome = await withQueue(r, scheduleId, () => r.store.join(scheduleId, userId));
+export async function joinQueue(
+  r: QueueResources,
+  scheduleId: string,
+  userId: string,
+  ip: string,
+): Promise<QueueView> {
+  const outcome = await batched(r, scheduleId, () => r.batcher.join(scheduleId, userId, ip));
   if (outcome.lapsedTicket !== null) {
     r.journal.end({ scheduleId, userId, ticket: outcome.lapsedTicket, status: 'EXPIRED', at: outcome.now });
   }
@@ -83,9 +102,14 @@ export async function joinQueue(r: QueueResources, scheduleId: string, userId: s
   return toView(r, scheduleId, userId, outcome);
 }
 
-/** GET …/queue/me. */
-export async function queueStatus(r: QueueResources, scheduleId: string, userId: string): Promise<QueueView> {
-  const view = await withQueue(r, scheduleId, () => r.store.state(scheduleId, userId));
+/** GET …/queue/me (and the stream's first state). */
+export async function queueStatus(
+  r: QueueResources,
+  scheduleId: string,
+  userId: string,
+  ip: string,
+): Promise<QueueView> {
+  const view = await batched(r, scheduleId, () => r.batcher.status(scheduleId, userId, ip));
   return toView(r, scheduleId, userId, view);
 }
 

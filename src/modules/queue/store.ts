@@ -1,4 +1,5 @@
 import { defineLua, type LuaScript, type Redis } from '../../platform/redis.ts';
+import type { Batched, QueueLimits } from './batcher.ts';
 import { queueKeys } from './keys.ts';
 import {
   ADMIT_LUA,
@@ -12,6 +13,7 @@ import {
   RESTORE_META_LUA,
   STATS_LUA,
 } from './lua-admin.ts';
+import { JOIN_MANY_LUA, STATUS_MANY_LUA } from './lua-batch.ts';
 import {
   ACTIVE_LUA,
   JOIN_LUA,
@@ -19,7 +21,6 @@ import {
   PUT_TOKEN_LUA,
   RELEASE_LUA,
   RETAIN_LUA,
-  STATE_LUA,
   STATES_LUA,
 } from './lua-user.ts';
 
@@ -112,7 +113,8 @@ function parseHeader(h: Reply): QueueHeader {
   };
 }
 
-function parseView(r: Reply): UserView {
+/** A user view from {state, ticket, position, expiry, token, closed, now, header}; batches pass the header. */
+function parseView(r: Reply, header?: QueueHeader): UserView {
   return {
     state: r[0] as QueueState,
     ticketNumber: num(r[1]),
@@ -121,7 +123,7 @@ function parseView(r: Reply): UserView {
     storedToken: str(r[4]),
     closedReason: str(r[5]) as CloseReason | null,
     now: Number(r[6]),
-    header: parseHeader(r[7] as Reply),
+    header: header ?? parseHeader(r[7] as Reply),
   };
 }
 
@@ -138,13 +140,14 @@ export class FencedError extends Error {}
 export class QueueStore {
   readonly #s: Record<string, LuaScript<unknown>>;
   readonly #redis: Redis;
+  readonly #joinMany: LuaScript<unknown>;
+  readonly #statusMany: LuaScript<unknown>;
 
   constructor(redis: Redis) {
     this.#redis = redis;
     const def = (name: string, lua: string) => defineLua<unknown>(redis, `qtQueue${name}`, 10, lua);
     this.#s = {
       join: def('Join', JOIN_LUA),
-      state: def('State', STATE_LUA),
       states: def('States', STATES_LUA),
       leave: def('Leave', LEAVE_LUA),
       release: def('Release', RELEASE_LUA),
@@ -162,6 +165,8 @@ export class QueueStore {
       restoreMeta: def('RestoreMeta', RESTORE_META_LUA),
       reassert: def('Reassert', REASSERT_LUA),
     };
+    this.#joinMany = defineLua<unknown>(redis, 'qtQueueJoinMany', 11, JOIN_MANY_LUA);
+    this.#statusMany = defineLua<unknown>(redis, 'qtQueueStatusMany', 11, STATUS_MANY_LUA);
   }
 
   #run(name: string, scheduleId: string, args: readonly (string | number)[]): Promise<unknown> {
@@ -176,9 +181,56 @@ export class QueueStore {
     return { ...parseView(r), isNew: r[8] === 1, lapsedTicket: num(r[9]) };
   }
 
-  async state(scheduleId: string, userId: string): Promise<UserView | null> {
-    const r = (await this.#run('state', scheduleId, [userId])) as Reply;
-    return isNoInit(r) ? null : parseView(r);
+  #batchKeys(scheduleId: string, window: number): string[] {
+    return [...queueKeys(scheduleId), `q:{s:${scheduleId}}:rl:${window}`];
+  }
+
+  #batchArgs(limits: QueueLimits, pairs: readonly string[]): (string | number)[] {
+    return [limits.accountPerSecond, limits.ipPerSecond, 2000, ...pairs];
+  }
+
+  /** Joins of many users (pairs userId, ip) in order, with the per-account and per-address limits. */
+  async joinMany(
+    scheduleId: string,
+    window: number,
+    limits: QueueLimits,
+    pairs: readonly string[],
+  ): Promise<Batched<JoinOutcome>[] | null> {
+    const r = (await this.#joinMany(
+      this.#batchKeys(scheduleId, window),
+      this.#batchArgs(limits, pairs),
+    )) as Reply;
+    if (isNoInit(r)) return null;
+    const now = Number(r[0]);
+    const header = parseHeader(r[1] as Reply);
+    return (r.slice(2) as Reply[]).map((x) =>
+      x[0] === 'LIMITED'
+        ? 'LIMITED'
+        : {
+            ...parseView([x[0], x[1], x[2], x[3], x[4], x[5], now], header),
+            isNew: x[6] === 1,
+            lapsedTicket: num(x[7]),
+          },
+    );
+  }
+
+  /** States of many users (pairs userId, ip), with the per-account and per-address limits. */
+  async statusMany(
+    scheduleId: string,
+    window: number,
+    limits: QueueLimits,
+    pairs: readonly string[],
+  ): Promise<Batched<UserView>[] | null> {
+    const r = (await this.#statusMany(
+      this.#batchKeys(scheduleId, window),
+      this.#batchArgs(limits, pairs),
+    )) as Reply;
+    if (isNoInit(r)) return null;
+    const now = Number(r[0]);
+    const header = parseHeader(r[1] as Reply);
+    return (r.slice(2) as Reply[]).map((x) =>
+      x[0] === 'LIMITED' ? 'LIMITED' : parseView([x[0], x[1], x[2], x[3], x[4], x[5], now], header),
+    );
   }
 
   async states(scheduleId: string, userIds: readonly string[]): Promise<BatchView | null> {

@@ -26,39 +26,40 @@ export interface QueueRouteDeps {
 const BASE = '/api/v1/schedules/:scheduleId/queue';
 
 /**
- * The waiting room's HTTP surface. Per-IP limits come from the platform hook on every route
- * (RATE_LIMIT_IP_PER_SECOND); join, poll and stream add a per-account limit
- * (RATE_LIMIT_QUEUE_ACCOUNT_PER_SECOND). Join and poll touch Redis only: no PostgreSQL on their path.
+ * The waiting room's HTTP surface. Join, poll and the stream's connect are limited per account
+ * (RATE_LIMIT_QUEUE_ACCOUNT_PER_SECOND) and per address (RATE_LIMIT_IP_PER_SECOND) per schedule, counted
+ * in the same batched script that answers them; the stream also counts against the platform's
+ * per-address limit and rt.rateLimiter's per-account rule. Join and poll touch Redis only: one script
+ * call per batch, no PostgreSQL on their path.
  */
 export function registerQueueRoutes(app: HttpApp, deps: QueueRouteDeps): void {
   const { resources: r, hub, catalog, rateLimiter } = deps;
   const perAccount: RateLimitRule = { name: 'queue-account', limit: deps.accountPerSecond, windowMs: 1000 };
   const tags = ['queue'];
 
+  // Join and poll count their per-account and per-address limits inside their one (batched) script,
+  // so they skip the platform's separate per-address check.
   app.post(
     BASE,
     {
-      config: { roles: ['BUYER'] },
+      config: { roles: ['BUYER'], skipIpLimit: true },
       schema: { tags, params: ScheduleParams, response: { 202: QueueViewSchema } },
     },
     async (request, reply) => {
       const { userId } = principalOf(request);
-      await rateLimiter.hit(perAccount, userId);
-      const view = await joinQueue(r, request.params.scheduleId, userId);
+      const view = await joinQueue(r, request.params.scheduleId, userId, request.ip);
       return reply.code(202).header('retry-after', view.pollAfterSeconds).send(view);
     },
   );
 
   app.get(
     `${BASE}/me`,
-    { schema: { tags, params: ScheduleParams, response: { 200: QueueViewSchema } } },
+    {
+      config: { skipIpLimit: true },
+      schema: { tags, params: ScheduleParams, response: { 200: QueueViewSchema } },
+    },
     async (request, reply) => {
-      const { userId } = principalOf(request);
-      // the limit check and the read share one pipelined round trip; a limited poll reveals nothing
-      const [, view] = await Promise.all([
-        rateLimiter.hit(perAccount, userId),
-        queueStatus(r, request.params.scheduleId, userId),
-      ]);
+      const view = await queueStatus(r, request.params.scheduleId, principalOf(request).userId, request.ip);
       return reply.header('retry-after', view.pollAfterSeconds).send(view);
     },
   );
@@ -78,7 +79,7 @@ export function registerQueueRoutes(app: HttpApp, deps: QueueRouteDeps): void {
       const { userId } = principalOf(request);
       await rateLimiter.hit(perAccount, userId);
       const { scheduleId } = request.params;
-      const initial = await queueStatus(r, scheduleId, userId);
+      const initial = await queueStatus(r, scheduleId, userId, request.ip);
       if (initial.state === 'NONE') throw QueueErrors.notInQueue();
       const fromHeader = Number.parseInt(request.headers['last-event-id'] ?? '', 10);
       const lastEventId =
