@@ -107,12 +107,14 @@ export async function requestRaw(method: string, path: string, options: RequestO
     token = (await refreshSession(token))?.accessToken ?? null;
     if (token !== null) res = await send(method, path, options, token);
   }
-  if (res.status === 429) {
-    const wait = Number(res.headers.get('retry-after') ?? '1');
-    if (wait <= 5) {
-      await sleep(wait * 1000);
-      res = await send(method, path, options, token);
-    }
+  // A busy server: 429 says when to come back; reads also ride out a short 502/503/504.
+  for (let attempt = 1; attempt <= 3; attempt += 1) {
+    const transient = method === 'GET' && [502, 503, 504].includes(res.status);
+    if (res.status !== 429 && !transient) break;
+    const wait = Number(res.headers.get('retry-after') ?? String(attempt * 0.5));
+    if (!(wait <= 5) || (res.status === 429 && attempt > 1)) break;
+    await sleep(wait * 1000);
+    res = await send(method, path, options, token);
   }
   if (!res.ok) throw await problemOf(res);
   return res;

@@ -106,7 +106,7 @@ export const en = {
   'seats.short': '{section} {row}-{number} ({grade})',
   'seats.mapLabel': 'Seat map',
   'seats.help':
-    'Click a seat, or focus the map and use the arrow keys (Page Up/Down changes section, Home goes to the first seat) and Enter to select.',
+    'Click a seat, or focus the map and use the arrow keys (Page Up/Down changes section, Home goes to the first seat) and Enter to select. On a large map a click first zooms in.',
   'seats.zoom': 'Zoom',
   'seats.zoomIn': 'Zoom in',
   'seats.zoomOut': 'Zoom out',

@@ -108,7 +108,7 @@ export const ko: Record<keyof typeof en, string> = {
   'seats.short': '{section} {row}열 {number}번 ({grade})',
   'seats.mapLabel': '좌석 배치도',
   'seats.help':
-    '좌석을 클릭하거나, 배치도에 초점을 두고 화살표 키로 이동(Page Up/Down: 구역 이동, Home: 첫 좌석)한 뒤 Enter로 선택하세요.',
+    '좌석을 클릭하거나, 배치도에 초점을 두고 화살표 키로 이동(Page Up/Down: 구역 이동, Home: 첫 좌석)한 뒤 Enter로 선택하세요. 큰 배치도에서는 클릭하면 먼저 확대됩니다.',
   'seats.zoom': '확대/축소',
   'seats.zoomIn': '확대',
   'seats.zoomOut': '축소',

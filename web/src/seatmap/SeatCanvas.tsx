@@ -1,4 +1,12 @@
-import { type KeyboardEvent, type MouseEvent, useCallback, useEffect, useRef, useState } from 'react';
+import {
+  type KeyboardEvent,
+  type MouseEvent,
+  useCallback,
+  useEffect,
+  useLayoutEffect,
+  useRef,
+  useState,
+} from 'react';
 import { gradeColor, SEAT_HELD, SEAT_SELECTED, SEAT_SOLD } from '../components/grades.ts';
 import { useI18n } from '../i18n/I18n.tsx';
 import { AVAILABLE, HELD, type SeatMapModel, STAGE } from './model.ts';
@@ -13,7 +21,10 @@ interface Props {
   onToggle(i: number): void;
 }
 
-const MIN_CELL = 4;
+const MIN_CELL = 2;
+/** Below this a click zooms in on the spot instead of choosing a seat (too small to aim at). */
+const PICKABLE_CELL = 7;
+const ZOOMED_CELL = 14;
 const MAX_CELL = 28;
 
 /**
@@ -33,8 +44,19 @@ export function SeatCanvas({ model, version, selected, gradeIndex, describe, onT
   const [hover, setHover] = useState<{ i: number; x: number; y: number } | null>(null);
   const frame = useRef(0);
 
-  const fit = size.w > 0 ? Math.floor(size.w / (model.width + 1)) : 10;
-  const cell = Math.min(MAX_CELL, Math.max(MIN_CELL, Math.round(Math.max(MIN_CELL, fit) * zoom)));
+  // cells may be fractional: "fit" uses the whole width
+  const fit = Math.max(MIN_CELL, size.w > 0 ? (size.w - 2) / (model.width + 1) : 10);
+  const cell = Math.min(MAX_CELL, Math.max(MIN_CELL, fit * zoom));
+  // where to keep the map point under the pointer after a zoom: map units and viewport pixels
+  const anchor = useRef<{ ux: number; uy: number; x: number; y: number } | null>(null);
+  useLayoutEffect(() => {
+    const a = anchor.current;
+    const sc = scroller.current;
+    if (a === null || sc === null) return;
+    anchor.current = null;
+    sc.scrollLeft = (a.ux + 0.5) * cell - a.x;
+    sc.scrollTop = (a.uy + 0.5) * cell - a.y;
+  }, [cell]);
 
   useEffect(() => {
     const el = wrapper.current;
@@ -66,15 +88,18 @@ export function SeatCanvas({ model, version, selected, gradeIndex, describe, onT
     ctx.clearRect(0, 0, w, h);
     const ox = sc.scrollLeft - cell / 2;
     const oy = sc.scrollTop - cell / 2;
-    const pad = cell >= 8 ? 1 : 0.5;
-    ctx.font = `600 ${Math.max(11, Math.min(15, cell))}px system-ui, sans-serif`;
+    const pad = cell >= 10 ? 1 : cell >= 5 ? 0.5 : 0;
+    const fontPx = Math.max(9, Math.min(15, Math.round(cell * 2.2)));
+    ctx.font = `600 ${fontPx}px system-ui, sans-serif`;
     // the stage, so the map reads the right way up
     ctx.fillStyle = '#1f2937';
     ctx.fillRect(-ox, -oy, model.width * cell, STAGE * cell);
-    ctx.fillStyle = '#ffffff';
-    ctx.textAlign = 'center';
-    ctx.textBaseline = 'middle';
-    ctx.fillText(t('venue.stage'), -ox + (model.width * cell) / 2, -oy + (STAGE * cell) / 2);
+    if (STAGE * cell >= fontPx) {
+      ctx.fillStyle = '#ffffff';
+      ctx.textAlign = 'center';
+      ctx.textBaseline = 'middle';
+      ctx.fillText(t('venue.stage'), -ox + (model.width * cell) / 2, -oy + (STAGE * cell) / 2);
+    }
     ctx.textAlign = 'left';
     ctx.textBaseline = 'bottom';
     for (const b of model.blocks) {
@@ -84,7 +109,7 @@ export function SeatCanvas({ model, version, selected, gradeIndex, describe, onT
       const bh = b.rows.length * cell;
       if (bx > w || by - 2 * cell > h || bx + bw < 0 || by + bh < 0) continue;
       ctx.fillStyle = '#1f2937';
-      ctx.fillText(b.name, Math.max(bx, 2), by - 3);
+      if (cell * 4 >= fontPx) ctx.fillText(b.name, Math.max(bx, 2), by - 2);
       const c0 = Math.max(0, Math.floor(-bx / cell));
       const c1 = Math.min(b.cols, Math.ceil((w - bx) / cell));
       const r0 = Math.max(0, Math.floor(-by / cell));
@@ -102,7 +127,15 @@ export function SeatCanvas({ model, version, selected, gradeIndex, describe, onT
               : st === HELD
                 ? SEAT_HELD
                 : SEAT_SOLD;
-          ctx.fillRect(bx + col * cell + pad, by + r * cell + pad, cell - 2 * pad, cell - 2 * pad);
+          // whole pixels: fractional cells would leave anti-aliased seams between seats
+          const x0 = Math.round(bx + col * cell + pad);
+          const y0 = Math.round(by + r * cell + pad);
+          ctx.fillRect(
+            x0,
+            y0,
+            Math.round(bx + (col + 1) * cell - pad) - x0,
+            Math.round(by + (r + 1) * cell - pad) - y0,
+          );
         }
       }
     }
@@ -190,14 +223,18 @@ export function SeatCanvas({ model, version, selected, gradeIndex, describe, onT
         <button
           type="button"
           className="btn btn-small"
-          onClick={() => setZoom((z) => Math.max(0.5, z / 1.5))}
+          onClick={() => setZoom((z) => Math.max(MIN_CELL / fit, z / 1.5))}
         >
           {t('seats.zoomOut')}
         </button>
         <button type="button" className="btn btn-small" onClick={() => setZoom(1)}>
           {t('seats.zoomFit')}
         </button>
-        <button type="button" className="btn btn-small" onClick={() => setZoom((z) => Math.min(6, z * 1.5))}>
+        <button
+          type="button"
+          className="btn btn-small"
+          onClick={() => setZoom((z) => Math.min(MAX_CELL / fit, z * 1.5))}
+        >
           {t('seats.zoomIn')}
         </button>
       </fieldset>
@@ -215,8 +252,18 @@ export function SeatCanvas({ model, version, selected, gradeIndex, describe, onT
           onScroll={schedule}
           onKeyDown={onKey}
           onClick={(e) => {
-            const { i } = seatAt(e);
-            if (i >= 0) {
+            const { i, x, y } = seatAt(e);
+            if (cell < PICKABLE_CELL) {
+              // too small to aim at: zoom in on this spot first
+              const sc = e.currentTarget;
+              anchor.current = {
+                ux: (x + sc.scrollLeft) / cell - 0.5,
+                uy: (y + sc.scrollTop) / cell - 0.5,
+                x,
+                y,
+              };
+              setZoom(ZOOMED_CELL / fit);
+            } else if (i >= 0) {
               setFocus(i);
               onToggle(i);
             }
