@@ -5,6 +5,7 @@ import Fastify, {
   type FastifyInstance,
   type FastifyReply,
   type FastifyRequest,
+  LogController,
 } from 'fastify';
 import type { Config } from '../config.ts';
 import { AppError, Errors, isAppError } from '../errors.ts';
@@ -56,7 +57,8 @@ export function createHttpApp(deps: HttpDeps): HttpApp {
   const { config, logger, metrics, tokens, rateLimiter } = deps;
   const app = Fastify({
     loggerInstance: logger,
-    disableRequestLogging: true,
+    // Per-request access lines would double log volume on the hot path; errors and 5xx are logged instead.
+    logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: config.BODY_LIMIT_BYTES,
     requestIdHeader: 'x-request-id',
     genReqId: () => randomUUID(),
