@@ -1,14 +1,6 @@
-import type { JoinOutcome, QueueStore, UserView } from './store.ts';
+import type { Batched, JoinOutcome, QueueLimits, QueueStore, UserView } from './store.ts';
 
-export interface QueueLimits {
-  /** requests per second per account and schedule (RATE_LIMIT_QUEUE_ACCOUNT_PER_SECOND) */
-  accountPerSecond: number;
-  /** requests per second per address and schedule (RATE_LIMIT_IP_PER_SECOND) */
-  ipPerSecond: number;
-}
-
-/** 'LIMITED' over a rate limit; null when the queue keys are missing (rebuild, then ask again). */
-export type Batched<T> = T | 'LIMITED' | null;
+export type { Batched, QueueLimits };
 
 interface Item<T> {
   userId: string;

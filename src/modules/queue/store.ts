@@ -1,5 +1,4 @@
 import { defineLua, type LuaScript, type Redis } from '../../platform/redis.ts';
-import type { Batched, QueueLimits } from './batcher.ts';
 import { queueKeys } from './keys.ts';
 import {
   ADMIT_LUA,
@@ -23,6 +22,16 @@ import {
   RETAIN_LUA,
   STATES_LUA,
 } from './lua-user.ts';
+
+export interface QueueLimits {
+  /** requests per second per account and schedule (RATE_LIMIT_QUEUE_ACCOUNT_PER_SECOND) */
+  accountPerSecond: number;
+  /** requests per second per address and schedule (RATE_LIMIT_IP_PER_SECOND) */
+  ipPerSecond: number;
+}
+
+/** 'LIMITED' over a rate limit; null when the queue keys are missing (rebuild, then ask again). */
+export type Batched<T> = T | 'LIMITED' | null;
 
 export type QueueState = 'PRE_QUEUE' | 'WAITING' | 'ADMITTED' | 'EXPIRED' | 'CLOSED' | 'NONE';
 export type CloseReason = 'SOLD_OUT' | 'SALES_CLOSED' | 'CANCELLED';
