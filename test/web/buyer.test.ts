@@ -260,7 +260,7 @@ describe('web UI: a buyer', () => {
     await page.getByTestId('seat-live').filter({ hasText: '실시간' }).waitFor();
     await screenshot(page, 'phone-seat-map-ko');
     // switch language with the toggle
-    await page.getByRole('button', { name: '영어로 보기' }).click();
+    await page.getByRole('button', { name: 'English' }).click();
     await page.getByRole('heading', { name: 'Choose your seats' }).waitFor();
     await context.close();
   }, 90_000);

@@ -24,7 +24,7 @@ export interface WebApp extends TestApp {
 }
 
 /** `make web` normally built it; a lone `npx vitest run test/web` builds it here. */
-async function ensureWebBuilt(): Promise<void> {
+export async function ensureWebBuilt(): Promise<void> {
   if (existsSync(`${WEB_DIST_DIR}index.html`)) return;
   const { build } = await import('vite');
   await build({

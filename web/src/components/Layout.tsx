@@ -54,7 +54,7 @@ export function Layout({ children }: { children: ReactNode }) {
             type="button"
             className="btn btn-ghost"
             onClick={() => setLang(lang === 'ko' ? 'en' : 'ko')}
-            aria-label={t('nav.language')}
+            title={t('nav.language')}
             lang={lang === 'ko' ? 'en' : 'ko'}
           >
             {lang === 'ko' ? 'English' : '한국어'}
