@@ -4,7 +4,7 @@
  * limits all on), each beside a bare Fastify hello-world measured in the same run; then the cost of one
  * SSE position round (the batched state read of N connected users) at N = 10k, 50k, 100k.
  *
- *   . scripts/node.sh && node bench/queue-hotpath.ts   [DURATION=10 CONNECTIONS=100 ACCOUNTS=20000]
+ *   . scripts/node.sh && node bench/queue-hotpath.ts   [DURATION=10 CONNECTIONS=100 ACCOUNTS=60000]
  *
  * A scratch database is created, migrated and dropped. The api (ROLES=api) and the hello-world run
  * as child processes, autocannon in another child. Short runs only: the machine is shared.
@@ -26,7 +26,7 @@ import { createModules } from '../src/roles/modules.ts';
 const run = promisify(execFile);
 const DURATION = Number(process.env.DURATION ?? 10);
 const CONNECTIONS = Number(process.env.CONNECTIONS ?? 100);
-const ACCOUNTS = Number(process.env.ACCOUNTS ?? 20_000);
+const ACCOUNTS = Number(process.env.ACCOUNTS ?? 60_000);
 const ROUND_SIZES = (process.env.ROUND_SIZES ?? '10000,50000,100000').split(',').filter(Boolean).map(Number);
 const ONLY = process.env.ONLY ?? 'hello,join,rank';
 const base = process.env.BENCH_DATABASE_BASE_URL ?? 'postgres://postgres@127.0.0.1:5432';
@@ -74,8 +74,14 @@ interface LoadResult {
   non2xx: number;
   total: number;
 }
-async function load(url: string, method: 'GET' | 'POST', server: ChildProcess | undefined, tokensFile?: string) {
-  const spec = { url, method, tokensFile, duration: DURATION, connections: CONNECTIONS };
+async function load(
+  url: string,
+  method: 'GET' | 'POST',
+  server: ChildProcess | undefined,
+  tokensFile?: string,
+  duration = DURATION,
+) {
+  const spec = { url, method, tokensFile, duration, connections: CONNECTIONS };
   const cpu0 = cpuSeconds(server?.pid);
   const { stdout } = await run(process.execPath, ['bench/queue/load.ts'], {
     env: { ...process.env, LOAD: JSON.stringify(spec) },
@@ -166,12 +172,19 @@ async function main(): Promise<void> {
       headers: auth,
       body: JSON.stringify({ paused: true }),
     });
+    // warm-up accounts apart, so the measured joins are (mostly) first joins, as in an on-sale rush
+    const warmTokensFile = joinPath(tmpdir(), `${dbName}-warm.json`);
+    writeFileSync(warmTokensFile, JSON.stringify(buyers.slice(0, 2000).map((b) => b.accessToken)));
     const tokensFile = joinPath(tmpdir(), `${dbName}-tokens.json`);
-    writeFileSync(tokensFile, JSON.stringify(buyers.map((b) => b.accessToken)));
+    writeFileSync(tokensFile, JSON.stringify(buyers.slice(2000).map((b) => b.accessToken)));
     const queueUrl = `${apiUrl}/api/v1/schedules/${scheduleId}/queue`;
 
     const skipped: LoadResult = { rps: Number.NaN, p50: 0, p99: 0, errors: 0, non2xx: 0, total: 0 };
     const helloUrl = `http://127.0.0.1:${helloPort}/hello`;
+    // warm-up (JIT, lazily compiled schemas, token cache): not measured
+    await load(queueUrl, 'POST', apiProcess, warmTokensFile, 2);
+    await load(`${queueUrl}/me`, 'GET', apiProcess, warmTokensFile, 2);
+    await load(helloUrl, 'GET', helloProcess, undefined, 2);
     const hello1 = ONLY.includes('hello') ? await load(helloUrl, 'GET', helloProcess) : skipped;
     // first pass: new places, then repeat joins (same cost: one script)
     const joinRun = ONLY.includes('join') ? await load(queueUrl, 'POST', apiProcess, tokensFile) : skipped;
