@@ -23,121 +23,39 @@ import {
   STATES_LUA,
 } from './lua-user.ts';
 
-export interface QueueLimits {
-  /** requests per second per account and schedule (RATE_LIMIT_QUEUE_ACCOUNT_PER_SECOND) */
-  accountPerSecond: number;
-  /** requests per second per address and schedule (RATE_LIMIT_IP_PER_SECOND) */
-  ipPerSecond: number;
-}
+import {
+  type AdmitOutcome,
+  type Batched,
+  type BatchView,
+  type CloseReason,
+  type EndStatus,
+  isFenced,
+  isNoInit,
+  type JoinOutcome,
+  num,
+  parseHeader,
+  parseView,
+  type QueueLimits,
+  type QueueState,
+  type Reply,
+  STATE_CODES,
+  str,
+  type UserView,
+} from './views.ts';
 
-/** 'LIMITED' over a rate limit; null when the queue keys are missing (rebuild, then ask again). */
-export type Batched<T> = T | 'LIMITED' | null;
-
-export type QueueState = 'PRE_QUEUE' | 'WAITING' | 'ADMITTED' | 'EXPIRED' | 'CLOSED' | 'NONE';
-export type CloseReason = 'SOLD_OUT' | 'SALES_CLOSED' | 'CANCELLED';
-export type EndStatus = 'EXPIRED' | 'LEFT' | 'PAID';
-
-/** What the meta hash says about the queue, read with every user view. */
-export interface QueueHeader {
-  epoch: string;
-  paused: boolean;
-  opensAt: number;
-  closesAt: number;
-  closed: CloseReason | null;
-  measuredRate: number;
-  leftWhileWaiting: number;
-  admittedTotal: number;
-  rate: number;
-  drawn: boolean;
-}
-
-export interface UserView {
-  state: QueueState;
-  ticketNumber: number | null;
-  position: number | null;
-  expiresAtMs: number | null;
-  /** `jwt|expiresAtMs` as stored by whoever signed it. */
-  storedToken: string | null;
-  closedReason: CloseReason | null;
-  now: number;
-  header: QueueHeader;
-}
-
-export interface JoinOutcome extends UserView {
-  isNew: boolean;
-  lapsedTicket: number | null;
-}
-
-export interface AdmitOutcome {
-  now: number;
-  waiting: number;
-  preQueue: number;
-  active: number;
-  admittedTotal: number;
-  needsDraw: boolean;
-  pastClose: boolean;
-  closed: boolean;
-  paused: boolean;
-  expired: { userId: string; ticket: number }[];
-  admitted: { userId: string; ticket: number; expiresAtMs: number }[];
-}
-
-export const STATE_CODES: readonly QueueState[] = [
-  'NONE',
-  'PRE_QUEUE',
-  'WAITING',
-  'ADMITTED',
-  'EXPIRED',
-  'CLOSED',
-];
-
-export interface BatchView {
-  now: number;
-  header: QueueHeader;
-  closedReason: CloseReason | null;
-  users: {
-    state: QueueState;
-    position: number | null;
-    expiresAtMs: number | null;
-    storedToken: string | null;
-  }[];
-}
-
-type Reply = unknown[];
-const num = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
-const str = (v: unknown): string | null => (v === null || v === undefined ? null : String(v));
-
-function parseHeader(h: Reply): QueueHeader {
-  return {
-    epoch: String(h[0]),
-    paused: h[1] === '1',
-    opensAt: Number(h[2]),
-    closesAt: Number(h[3]),
-    closed: str(h[4]) as CloseReason | null,
-    measuredRate: Number(h[5] ?? 0),
-    leftWhileWaiting: Number(h[6] ?? 0),
-    admittedTotal: Number(h[7] ?? 0),
-    rate: Number(h[8]),
-    drawn: h[9] === '1',
-  };
-}
-
-/** A user view from {state, ticket, position, expiry, token, closed, now, header}; batches pass the header. */
-function parseView(r: Reply, header?: QueueHeader): UserView {
-  return {
-    state: r[0] as QueueState,
-    ticketNumber: num(r[1]),
-    position: num(r[2]),
-    expiresAtMs: num(r[3]),
-    storedToken: str(r[4]),
-    closedReason: str(r[5]) as CloseReason | null,
-    now: Number(r[6]),
-    header: header ?? parseHeader(r[7] as Reply),
-  };
-}
-
-const isNoInit = (r: unknown) => Array.isArray(r) && r[0] === 'NOINIT';
-const isFenced = (r: unknown) => Array.isArray(r) && r[0] === 'FENCED';
+export type {
+  AdmitOutcome,
+  Batched,
+  BatchView,
+  CloseReason,
+  EndStatus,
+  JoinOutcome,
+  QueueHeader,
+  QueueLimits,
+  QueueState,
+  UserView,
+} from './views.ts';
+export { STATE_CODES } from './views.ts';
 
 /** Thrown when a leader script finds another fencing token under the lease key. */
 export class FencedError extends Error {}
