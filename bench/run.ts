@@ -20,7 +20,7 @@ import { renderPlot } from './lib/plot.ts';
 import { redisPrimitives } from './lib/redis-bench.ts';
 import { type Results, renderResults } from './lib/report.ts';
 import { roundCost, sseBench } from './lib/sse.ts';
-import { createStack, dropStack, ROOT, System, startScript } from './lib/system.ts';
+import { createStack, dropStack, logSummary, ROOT, System, startScript } from './lib/system.ts';
 import { onSale } from './scenario/onsale.ts';
 
 const env = process.env;
@@ -48,6 +48,14 @@ const results: Results = {
   onsale: null,
   invariants: null,
   errors: [],
+  serverLog: {},
+  postgres: { maxConnections: 0, inUseAtStart: 0, inUseAtEnd: 0 },
+};
+const pgState = async () => {
+  const r = await db.query<{ max: string; used: string }>(
+    "select current_setting('max_connections') as max, (select count(*) from pg_stat_activity) as used",
+  );
+  return { max: Number(r.rows[0]?.max ?? 0), used: Number(r.rows[0]?.used ?? 0) };
 };
 
 log(
@@ -64,6 +72,9 @@ const stack = await createStack('b', {
   SANDBOX_CANCEL_FAILURE_RATE: '0.02',
   PAYMENT_RETRY_BASE_MS: '50',
   PAYMENT_RECOVERY_INTERVAL_MS: '1000',
+  // unclear outcomes are taken over by the recovery job after this lease (default: minutes)
+  PAYMENT_LEASE_MS: '15000',
+  TOSS_TIMEOUT_MS: '5000',
 });
 log(`stack ${stack.runId}: database ${stack.dbName}, logs in ${stack.outDir}`);
 const sys = new System(stack);
@@ -72,6 +83,11 @@ const rt = benchRuntime(stack);
 const db = new pg.Pool({ connectionString: stack.databaseUrl, max: 4 });
 let failed = false;
 try {
+  const pgStart = await pgState();
+  results.postgres = { maxConnections: pgStart.max, inUseAtStart: pgStart.used, inUseAtEnd: 0 };
+  log(
+    `PostgreSQL connections in use ${pgStart.used} of ${pgStart.max} (shared with everyone on this machine)`,
+  );
   await sys.start();
   log(`roles up: ${sys.all.map((p) => `${p.name}(pid ${p.pid}, :${p.port})`).join(' ')}`);
   const hello = await startScript('bench/queue/hello.ts', sys.api.port + 100, {}, stack.outDir);
@@ -169,6 +185,11 @@ try {
   console.error(err);
 } finally {
   results.machine.loadAverageEnd = loadNow();
+  results.postgres.inUseAtEnd = (await pgState().catch(() => ({ used: -1 }))).used;
+  results.serverLog = logSummary(
+    stack.outDir,
+    sys.all.map((p) => p.name),
+  );
   results.durationSeconds = Math.round((Date.now() - t0) / 1000);
   for (const h of helpers) await h.stop();
   await sys.stop().catch(() => sys.kill());

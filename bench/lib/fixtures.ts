@@ -56,7 +56,10 @@ export interface BenchUser {
 
 /** The bench's own runtime on the run's database and Redis (bulk accounts, direct reads). */
 export function benchRuntime(stack: Stack): Runtime {
-  return createRuntime(loadConfig({ ...process.env, ...stack.env, LOG_LEVEL: 'warn' }), createLogger('warn'));
+  return createRuntime(
+    loadConfig({ ...process.env, ...stack.env, LOG_LEVEL: 'warn', DATABASE_POOL_MAX: '2' }),
+    createLogger('warn'),
+  );
 }
 
 export async function bulkUsers(

@@ -18,6 +18,9 @@ export interface Results {
   onsale: OnSaleResult | null;
   invariants: InvariantReport | null;
   errors: string[];
+  /** error/warn log lines of the roles, by message */
+  serverLog: Record<string, number>;
+  postgres: { maxConnections: number; inUseAtStart: number; inUseAtEnd: number };
 }
 
 const f0 = (n: number | null | undefined) =>
@@ -45,6 +48,7 @@ export function renderResults(r: Results): string {
     `- ${m.cores} cores (${m.cpuModel}), ${m.ramGiB} GiB RAM, Linux ${m.kernel}, Node ${m.node}, Redis ${m.redis}, PostgreSQL ${m.postgres}, Kafka 4.1 (one KRaft node), autocannon ${m.autocannon}`,
     `- open files: ${m.openFilesLimit}`,
     `- load average (1/5/15 min) at start ${m.loadAverageStart.join(' / ')}, at end ${(m.loadAverageEnd ?? []).join(' / ')}`,
+    `- PostgreSQL connections in use at start ${r.postgres.inUseAtStart} of max_connections ${r.postgres.maxConnections} (shared with everyone on the machine); the run's roles use pools of api 20 (default), admitter 4, relay 4 (+ its own listener and shard connections), worker 8`,
     '- The same 2 cores run the server processes, PostgreSQL, Redis, Kafka, the load generator, and other',
     "  engineers' test suites: absolute figures are low and noisy; the ratios to the same-run hello-world are what",
     '  to read.',
@@ -123,6 +127,14 @@ export function renderResults(r: Results): string {
   }
   if (r.onsale !== null) L.push(...onsaleSection(r.onsale));
   if (r.invariants !== null) L.push(...invariantSection(r.invariants));
+  const logged = Object.entries(r.serverLog).sort((a, b) => b[1] - a[1]);
+  L.push('## What the roles logged at warn/error level', '');
+  if (logged.length === 0) L.push('Nothing.', '');
+  else {
+    L.push('| role: level: message (cause) | lines |', '|---|---:|');
+    for (const [k, v] of logged.slice(0, 30)) L.push(`| ${k.replace(/\|/g, '/')} | ${v} |`);
+    L.push('');
+  }
   if (r.errors.length > 0) L.push('## Errors during the run', '', '```', ...r.errors, '```', '');
   L.push(
     '## Reproduce',

@@ -229,6 +229,8 @@ export async function waitHealthy(url: string, timeoutMs: number, dead: () => bo
 }
 
 export interface SystemOptions {
+  /** DATABASE_POOL_MAX per role (PostgreSQL's max_connections is shared by everyone on this machine). */
+  poolMax?: Partial<Record<Role, number>>;
   apis?: number;
   admitters?: number;
   relays?: number;
@@ -247,9 +249,11 @@ export class System {
   constructor(stack: Stack, options: SystemOptions = {}) {
     this.stack = stack;
     let port = options.basePort ?? 21_000 + Math.floor(Math.random() * 10_000);
+    const pools: Record<Role, number> = { api: 20, admitter: 4, relay: 4, worker: 8, ...options.poolMax };
     const make = (role: Role, n: number, into: RoleProcess[]) => {
+      const env = { ...stack.env, DATABASE_POOL_MAX: String(pools[role]) };
       for (let i = 0; i < n; i++) {
-        into.push(new RoleProcess(`${role}-${i + 1}`, role, port++, stack.env, stack.outDir));
+        into.push(new RoleProcess(`${role}-${i + 1}`, role, port++, env, stack.outDir));
       }
     };
     make('api', options.apis ?? 1, this.apis);
@@ -318,4 +322,34 @@ export async function startScript(
       }
     },
   };
+}
+
+/** Error and warning lines of every role's log, counted by message (and cause). */
+export function logSummary(outDir: string, names: string[]): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const name of names) {
+    let text = '';
+    try {
+      text = readFileSync(join(outDir, `${name}.log`), 'utf8');
+    } catch {
+      continue;
+    }
+    for (const line of text.split('\n')) {
+      if (
+        !line.includes('"log.level":"error"') &&
+        !line.includes('"log.level":"warn"') &&
+        !line.includes('"log.level":"fatal"')
+      )
+        continue;
+      try {
+        const j = JSON.parse(line) as Record<string, unknown>;
+        const err = (j.error ?? j.err) as { message?: string } | undefined;
+        const key = `${name.replace(/-\d+$/, '')} ${String(j['log.level'])}: ${String(j.message)}${err?.message ? ` (${err.message.slice(0, 80)})` : ''}`;
+        out[key] = (out[key] ?? 0) + 1;
+      } catch {
+        // not JSON
+      }
+    }
+  }
+  return out;
 }
