@@ -25,7 +25,7 @@ const MIN_CELL = 2;
 /** Below this a click zooms in on the spot instead of choosing a seat (too small to aim at). */
 const PICKABLE_CELL = 7;
 const ZOOMED_CELL = 14;
-const MAX_CELL = 28;
+const MAX_CELL = 24;
 
 /**
  * The seat map on a canvas, virtualised: a transparent scroller (with a spacer as big as the whole
@@ -47,6 +47,11 @@ export function SeatCanvas({ model, version, selected, gradeIndex, describe, onT
   // cells may be fractional: "fit" uses the whole width
   const fit = Math.max(MIN_CELL, size.w > 0 ? (size.w - 2) / (model.width + 1) : 10);
   const cell = Math.min(MAX_CELL, Math.max(MIN_CELL, fit * zoom));
+  /** A map narrower than the viewport is centred: the pixels left of it. */
+  const inset = useCallback(
+    (viewport: number) => Math.max(0, (viewport - (model.width + 1) * cell) / 2),
+    [model, cell],
+  );
   // where to keep the map point under the pointer after a zoom: map units and viewport pixels
   const anchor = useRef<{ ux: number; uy: number; x: number; y: number } | null>(null);
   useLayoutEffect(() => {
@@ -86,7 +91,7 @@ export function SeatCanvas({ model, version, selected, gradeIndex, describe, onT
     }
     ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
     ctx.clearRect(0, 0, w, h);
-    const ox = sc.scrollLeft - cell / 2;
+    const ox = sc.scrollLeft - cell / 2 - inset(w);
     const oy = sc.scrollTop - cell / 2;
     const pad = cell >= 10 ? 1 : cell >= 5 ? 0.5 : 0;
     const fontPx = Math.max(9, Math.min(15, Math.round(cell * 2.2)));
@@ -149,7 +154,7 @@ export function SeatCanvas({ model, version, selected, gradeIndex, describe, onT
       ctx.lineWidth = 2;
       ctx.strokeRect(p.x * cell - ox - 1, p.y * cell - oy - 1, cell + 2, cell + 2);
     }
-  }, [model, cell, selected, gradeIndex, focus, hover, t]);
+  }, [model, cell, selected, gradeIndex, focus, hover, t, inset]);
 
   const schedule = useCallback(() => {
     cancelAnimationFrame(frame.current);
@@ -165,7 +170,8 @@ export function SeatCanvas({ model, version, selected, gradeIndex, describe, onT
     const rect = sc.getBoundingClientRect();
     const x = event.clientX - rect.left;
     const y = event.clientY - rect.top;
-    return { i: model.hit((x + sc.scrollLeft) / cell - 0.5, (y + sc.scrollTop) / cell - 0.5), x, y };
+    const ux = (x - inset(sc.clientWidth) + sc.scrollLeft) / cell - 0.5;
+    return { i: model.hit(ux, (y + sc.scrollTop) / cell - 0.5), x, y };
   };
 
   const moveFocus = (i: number) => {
@@ -257,7 +263,7 @@ export function SeatCanvas({ model, version, selected, gradeIndex, describe, onT
               // too small to aim at: zoom in on this spot first
               const sc = e.currentTarget;
               anchor.current = {
-                ux: (x + sc.scrollLeft) / cell - 0.5,
+                ux: (x - inset(sc.clientWidth) + sc.scrollLeft) / cell - 0.5,
                 uy: (y + sc.scrollTop) / cell - 0.5,
                 x,
                 y,

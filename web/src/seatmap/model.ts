@@ -19,7 +19,7 @@ export interface SectionBlock {
 }
 
 export const CELL = 1;
-const GAP = 3;
+const GAP = 2;
 const LABEL = 2;
 /** The stage: a bar across the top of the map, this many units high, then a gap. */
 export const STAGE = 2;

@@ -29,7 +29,7 @@ export function VenuePreview({ sections }: { sections: Block[] }) {
     <figure className="venue-preview">
       <svg viewBox={`-2 -2 ${width + 4} ${height + 4}`} role="img" aria-label={t('venue.preview')}>
         <rect x={0} y={0} width={width} height={4} fill="#1f2937" rx={1} />
-        <text x={width / 2} y={3} fontSize={3} fill="#fff" textAnchor="middle">
+        <text x={width / 2} y={2.9} fontSize={Math.min(3, width / 8)} fill="#fff" textAnchor="middle">
           {t('venue.stage')}
         </text>
         {laid.map((b, i) => (
@@ -45,7 +45,7 @@ export function VenuePreview({ sections }: { sections: Block[] }) {
             <text
               x={b.w / 2}
               y={Math.min(b.h / 2 + 1, b.h - 0.5)}
-              fontSize={Math.max(2, Math.min(4, b.w / 6))}
+              fontSize={Math.max(0.8, Math.min(3, b.h * 0.6, (b.w / Math.max(1, b.name.length)) * 1.6))}
               textAnchor="middle"
               fill="#111827"
             >
