@@ -191,7 +191,12 @@ function SeatsInner({ performanceId, scheduleId }: { performanceId: string; sche
       ) : null}
       {error ? (
         <p className="alert alert-error" role="alert">
-          {describeError(error, t)}
+          {describeError(error, t)}{' '}
+          {isApiError(error) && error.code === 'ADMISSION_REQUIRED' ? (
+            <Link to={`/performances/${performanceId}/schedules/${scheduleId}/queue`}>
+              {t('seats.toQueue')}
+            </Link>
+          ) : null}
         </p>
       ) : null}
       <div className="seats-layout">
