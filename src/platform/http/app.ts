@@ -65,6 +65,14 @@ export function createHttpApp(deps: HttpDeps): HttpApp {
     trustProxy: false,
     return503OnClosing: true,
     ajv: { customOptions: { coerceTypes: 'array', removeAdditional: false, allErrors: false } },
+    // Errors raised before routing (a malformed percent-escape, an over-long parameter) are problems too.
+    frameworkErrors: (error, _request, reply) =>
+      sendProblem(
+        reply,
+        error.code === 'FST_ERR_BAD_URL' || error.code === 'FST_ERR_MAX_PARAM_LENGTH'
+          ? Errors.validation('url', 'the URL is not valid (bad percent-encoding or a parameter too long)')
+          : new AppError('internal', 'INTERNAL', 'an unexpected error occurred; it was logged'),
+      ),
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   app.decorateRequest('principal', null);
