@@ -1,0 +1,401 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  type Account,
+  adminAccount,
+  admitted,
+  call,
+  createShow,
+  eventually,
+  expectProblem,
+  freeSeats,
+  holdSeats,
+  orderSeats,
+  pay,
+  type QueueView,
+  readStream,
+  type SseEvent,
+  type System,
+  signup,
+  sleep,
+  startSystem,
+  waitForState,
+} from './support.ts';
+
+/** API.md "Waiting room". */
+let s: System;
+let seller: Account;
+let otherSeller: Account;
+let admin: Account;
+
+beforeAll(async () => {
+  s = await startSystem('queue');
+  [seller, otherSeller, admin] = await Promise.all([
+    signup(s, 'SELLER'),
+    signup(s, 'SELLER'),
+    adminAccount(s),
+  ]);
+});
+afterAll(async () => s?.close());
+
+const buyers = (n: number) => Promise.all(Array.from({ length: n }, () => signup(s, 'BUYER')));
+const queuePath = (scheduleId: string) => `/api/v1/schedules/${scheduleId}/queue`;
+const join = (scheduleId: string, b: Account) => call<QueueView>(s, b, 'POST', queuePath(scheduleId));
+const me = (scheduleId: string, b: Account) => call<QueueView>(s, b, 'GET', `${queuePath(scheduleId)}/me`);
+const stats = (scheduleId: string, who: Account = seller) =>
+  call<Record<string, unknown>>(s, who, 'GET', `${queuePath(scheduleId)}/stats`);
+const streamUrl = (scheduleId: string) => `${s.baseUrl}${queuePath(scheduleId)}/stream`;
+
+describe('joining', () => {
+  it('202 {state, ticketNumber, position, etaSeconds, paused}; a repeat join keeps the ticketNumber; positions count who is ahead', async () => {
+    const show = await createShow(s, { seller });
+    const patched = await call(s, seller, 'PATCH', queuePath(show.scheduleId), { paused: true });
+    expect(patched.status, JSON.stringify(patched.body)).toBe(200);
+    const [a, b, c] = await buyers(3);
+    const views: QueueView[] = [];
+    for (const x of [a, b, c] as Account[]) {
+      const res = await join(show.scheduleId, x);
+      expect(res.status, JSON.stringify(res.body)).toBe(202);
+      expect(res.body).toMatchObject({
+        state: 'WAITING',
+        ticketNumber: expect.any(Number),
+        position: expect.any(Number),
+        paused: true,
+      });
+      expect(res.body).toHaveProperty('etaSeconds');
+      views.push(res.body);
+    }
+    expect(views.map((v) => v.position)).toEqual([1, 2, 3]);
+    expect(new Set(views.map((v) => v.ticketNumber)).size).toBe(3);
+    const again = await join(show.scheduleId, b as Account);
+    expect(again.status).toBe(202);
+    expect(again.body.ticketNumber).toBe(views[1]?.ticketNumber);
+    expect(again.body.position).toBe(2);
+
+    // resume at one a second with one active slot: positions only go down
+    await call(s, seller, 'PATCH', queuePath(show.scheduleId), {
+      paused: false,
+      admitPerSecond: 1,
+      maxActive: 1,
+    });
+    let last = 3;
+    for (let i = 0; i < 8; i++) {
+      const v = (await me(show.scheduleId, c as Account)).body;
+      expect(v.ticketNumber).toBe(views[2]?.ticketNumber);
+      if (v.state === 'WAITING') {
+        expect(v.position as number).toBeLessThanOrEqual(last);
+        last = v.position as number;
+      }
+      await sleep(250);
+    }
+    expect(last).toBe(2);
+    expect((await me(show.scheduleId, a as Account)).body.state).toBe('ADMITTED');
+  });
+
+  it('before salesOpenAt: PRE_QUEUE with position null and opensAt; at opening the pre-queue goes ahead of later arrivals', async () => {
+    const opensAt = new Date(Date.now() + 4000);
+    const show = await createShow(s, {
+      seller,
+      salesOpenAt: opensAt,
+      queue: { admitPerSecond: 1, maxActive: 1 },
+    });
+    const early = await buyers(3);
+    for (const b of early) {
+      const res = await join(show.scheduleId, b);
+      expect(res.status, JSON.stringify(res.body)).toBe(202);
+      expect(res.body).toMatchObject({ state: 'PRE_QUEUE', position: null });
+      expect(new Date(res.body.opensAt as string).getTime()).toBe(opensAt.getTime());
+    }
+    const polled = (await me(show.scheduleId, early[0] as Account)).body;
+    expect(polled).toMatchObject({ state: 'PRE_QUEUE', position: null });
+    await sleep(Math.max(0, opensAt.getTime() - Date.now()) + 300);
+    const [late] = await buyers(1);
+    await eventually(
+      'the pre-queue is drawn',
+      () => Promise.all(early.map((b) => me(show.scheduleId, b).then((r) => r.body.state))),
+      (states) => states.every((x) => x === 'WAITING' || x === 'ADMITTED'),
+    );
+    const lateJoin = await join(show.scheduleId, late as Account);
+    expect(lateJoin.status).toBe(202);
+    const views = await Promise.all(early.map((b) => me(show.scheduleId, b).then((r) => r.body)));
+    const waiting = views.filter((v) => v.state === 'WAITING');
+    const lateView = (await me(show.scheduleId, late as Account)).body;
+    expect(lateView.state).toBe('WAITING');
+    expect(lateView.position).toBe(waiting.length + 1);
+    for (const v of waiting) expect(v.position as number).toBeLessThan(lateView.position as number);
+  });
+
+  it('after salesCloseAt → 409 SALES_CLOSED; when sold out → 409 SOLD_OUT and the waiting see CLOSED', async () => {
+    const closed = await createShow(s, {
+      seller,
+      salesOpenAt: new Date(Date.now() - 7200_000),
+      salesCloseAt: new Date(Date.now() - 3600_000),
+    });
+    const [a, b, c] = await buyers(3);
+    expectProblem(await join(closed.scheduleId, a as Account), 409, 'SALES_CLOSED');
+
+    const tiny = await createShow(s, { seller, seatsPerRow: 1, queue: { maxActive: 1 } });
+    const admission = await admitted(s, tiny.scheduleId, a as Account);
+    expect((await join(tiny.scheduleId, b as Account)).body.state).toBe('WAITING');
+    const o = await orderSeats(
+      s,
+      a as Account,
+      tiny,
+      admission,
+      tiny.seats.map((x) => x.id),
+    );
+    expect((await pay(s, a as Account, o)).res.status).toBe(200);
+    await eventually(
+      'sold out',
+      () => join(tiny.scheduleId, c as Account),
+      (r) => r.status === 409,
+    );
+    expectProblem(await join(tiny.scheduleId, c as Account), 409, 'SOLD_OUT');
+    await eventually(
+      'the waiting buyer sees CLOSED',
+      () => me(tiny.scheduleId, b as Account),
+      (r) => r.body.state === 'CLOSED',
+    );
+  });
+});
+
+describe('queue/me and admission', () => {
+  it('NONE before joining; ADMITTED carries admissionToken and expiresAt (absent otherwise)', async () => {
+    const show = await createShow(s, { seller });
+    const [a] = await buyers(1);
+    const none = await me(show.scheduleId, a as Account);
+    expect(none.status).toBe(200);
+    expect(none.body.state).toBe('NONE');
+    expect(none.body).not.toHaveProperty('admissionToken');
+    await join(show.scheduleId, a as Account);
+    const v = await waitForState(s, show.scheduleId, a as Account, 'ADMITTED');
+    expect(v).toMatchObject({
+      ticketNumber: expect.any(Number),
+      admissionToken: expect.any(String),
+      paused: false,
+    });
+    expect(new Date(v.expiresAt as string).getTime()).toBeGreaterThan(Date.now());
+  });
+
+  it('admission lapses after admissionTtlSeconds (EXPIRED) unless a live hold keeps it; releasing a hold inside the TTL keeps it', async () => {
+    const show = await createShow(s, { seller, queue: { admissionTtlSeconds: 10 } });
+    const [idle, holder, releaser] = await buyers(3);
+    const [, tHolder, tReleaser] = await Promise.all([
+      admitted(s, show.scheduleId, idle as Account),
+      admitted(s, show.scheduleId, holder as Account),
+      admitted(s, show.scheduleId, releaser as Account),
+    ]);
+    const seats = await freeSeats(s, show, 2);
+    const h = await holdSeats(s, holder as Account, show.scheduleId, tHolder, { seatIds: [seats[0]?.id] });
+    expect(h.status).toBe(201);
+    const r = await holdSeats(s, releaser as Account, show.scheduleId, tReleaser, {
+      seatIds: [seats[1]?.id],
+    });
+    expect((await call(s, releaser as Account, 'DELETE', `/api/v1/holds/${r.body.holdId}`)).status).toBe(204);
+    expect((await me(show.scheduleId, releaser as Account)).body.state).toBe('ADMITTED');
+    await sleep(12_000);
+    await eventually(
+      'idle admission lapses',
+      () => me(show.scheduleId, idle as Account),
+      (x) => x.body.state === 'EXPIRED',
+      5000,
+    );
+    expect((await me(show.scheduleId, holder as Account)).body.state).toBe('ADMITTED');
+    const o = await call(s, holder as Account, 'POST', '/api/v1/orders', { holdId: h.body.holdId });
+    expect(o.status, JSON.stringify(o.body)).toBe(201);
+  });
+
+  it('at most maxActive admitted at once; leaving (DELETE → 204) or paying frees a slot', async () => {
+    const show = await createShow(s, { seller, queue: { maxActive: 2, admitPerSecond: 100 } });
+    const [a, b, c, d] = await buyers(4);
+    for (const x of [a, b, c, d] as Account[]) await join(show.scheduleId, x);
+    await sleep(1500);
+    const states = await Promise.all(
+      [a, b, c, d].map((x) => me(show.scheduleId, x as Account).then((r) => r.body.state)),
+    );
+    expect(states).toEqual(['ADMITTED', 'ADMITTED', 'WAITING', 'WAITING']);
+    expect((await stats(show.scheduleId)).body).toMatchObject({ active: 2, waiting: 2, maxActive: 2 });
+    expect((await call(s, a as Account, 'DELETE', `${queuePath(show.scheduleId)}/me`)).status).toBe(204);
+    await waitForState(s, show.scheduleId, c as Account, 'ADMITTED', 5000);
+    const token = (await me(show.scheduleId, b as Account)).body.admissionToken as string;
+    const o = await orderSeats(s, b as Account, show, token, [show.seats[0]?.id as number]);
+    expect((await pay(s, b as Account, o)).res.status).toBe(200);
+    await waitForState(s, show.scheduleId, d as Account, 'ADMITTED', 5000);
+  });
+
+  it('admits at most admitPerSecond a second', async () => {
+    const show = await createShow(s, { seller, queue: { admitPerSecond: 2, maxActive: 1000 } });
+    const crowd = await buyers(8);
+    await call(s, seller, 'PATCH', queuePath(show.scheduleId), { paused: true });
+    for (const b of crowd) await join(show.scheduleId, b);
+    await call(s, seller, 'PATCH', queuePath(show.scheduleId), { paused: false });
+    const started = Date.now();
+    await sleep(2000);
+    const admittedNow = (await stats(show.scheduleId)).body.admittedTotal as number;
+    const seconds = (Date.now() - started) / 1000;
+    expect(admittedNow).toBeGreaterThan(0);
+    expect(admittedNow).toBeLessThanOrEqual(Math.ceil(2 * seconds) + 1);
+  });
+
+  it('a waiting-room place outlives the access token: refresh and keep the ticketNumber', async () => {
+    const show = await createShow(s, { seller });
+    await call(s, seller, 'PATCH', queuePath(show.scheduleId), { paused: true });
+    const [a] = await buyers(1);
+    const first = await join(show.scheduleId, a as Account);
+    const refreshed = await call<{ accessToken: string }>(s, null, 'POST', '/api/v1/auth/refresh', {
+      refreshToken: (a as Account).refreshToken,
+    });
+    expect(refreshed.status).toBe(200);
+    const again = await call<QueueView>(
+      s,
+      refreshed.body.accessToken,
+      'GET',
+      `${queuePath(show.scheduleId)}/me`,
+    );
+    expect(again.body).toMatchObject({
+      state: 'WAITING',
+      ticketNumber: first.body.ticketNumber,
+      position: 1,
+    });
+  });
+});
+
+describe('settings, stats and the stream', () => {
+  it('PATCH (owner or ADMIN) → 200 the new settings, effective within 1 s; stats (owner or ADMIN) → the six fields', async () => {
+    const show = await createShow(s, { seller });
+    const res = await call(s, seller, 'PATCH', queuePath(show.scheduleId), {
+      paused: true,
+      admitPerSecond: 7,
+      maxActive: 9,
+    });
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ paused: true, admitPerSecond: 7, maxActive: 9 });
+    const [a] = await buyers(1);
+    await join(show.scheduleId, a as Account);
+    await sleep(1200);
+    expect((await me(show.scheduleId, a as Account)).body).toMatchObject({ state: 'WAITING', paused: true });
+    const st = await stats(show.scheduleId);
+    expect(st.status).toBe(200);
+    expect(st.body).toMatchObject({
+      waiting: 1,
+      active: 0,
+      admittedTotal: 0,
+      admitPerSecond: 7,
+      maxActive: 9,
+      paused: true,
+    });
+    expect((await stats(show.scheduleId, admin)).status).toBe(200);
+    expectProblem(await stats(show.scheduleId, otherSeller), 403);
+    expectProblem(await stats(show.scheduleId, a as Account), 403);
+    const byAdmin = await call(s, admin, 'PATCH', queuePath(show.scheduleId), { paused: false });
+    expect(byAdmin.body).toMatchObject({ paused: false });
+    await sleep(1000);
+    expect((await me(show.scheduleId, a as Account)).body.state).toBe('ADMITTED');
+    expectProblem(
+      await call(s, seller, 'PATCH', queuePath(show.scheduleId), { maxActive: 0 }),
+      400,
+      'VALIDATION_FAILED',
+    );
+  });
+
+  it('stream: position, paused, admitted and closed events, each with an id:, by header token or ?access_token=', async () => {
+    const show = await createShow(s, { seller });
+    await call(s, seller, 'PATCH', queuePath(show.scheduleId), { paused: true });
+    const [a, b] = await buyers(2);
+    await join(show.scheduleId, a as Account);
+    await join(show.scheduleId, b as Account);
+    const byQuery = readStream(
+      `${streamUrl(show.scheduleId)}?access_token=${encodeURIComponent((b as Account).token)}`,
+      {
+        until: (ev) => ev.some((e) => e.event === 'admitted'),
+        timeoutMs: 15_000,
+      },
+    );
+    const byHeader = await readStream(streamUrl(show.scheduleId), {
+      headers: { authorization: `Bearer ${(a as Account).token}` },
+      until: (ev) => ev.some((e) => e.event === 'admitted'),
+      timeoutMs: 15_000,
+      onOpen: async () => {
+        await sleep(300);
+        await call(s, seller, 'PATCH', queuePath(show.scheduleId), { paused: false });
+      },
+    });
+    const query = await byQuery;
+    for (const st of [byHeader, query]) {
+      expect(st.status).toBe(200);
+      expect(st.contentType).toMatch(/^text\/event-stream/);
+      for (const e of st.events) expect(e.id, JSON.stringify(e)).toMatch(/^\d+$/);
+      const ids = st.events.map((e) => Number(e.id));
+      expect([...ids].sort((x, y) => x - y)).toEqual(ids);
+    }
+    const data = (ev: SseEvent[], name: string) =>
+      ev.filter((e) => e.event === name).map((e) => JSON.parse(e.data));
+    expect(data(byHeader.events, 'paused')[0]).toMatchObject({ paused: true });
+    expect(data(byHeader.events, 'position')[0]).toMatchObject({
+      position: 1,
+      etaSeconds: expect.anything(),
+    });
+    expect(data(query.events, 'position')[0]).toMatchObject({ position: 2 });
+    expect(data(byHeader.events, 'admitted')[0]).toMatchObject({
+      admissionToken: expect.any(String),
+      expiresAt: expect.any(String),
+    });
+
+    // resume: a reconnect with Last-Event-ID continues the numbering
+    const lastId = Number(byHeader.events.at(-1)?.id);
+    const resumed = await readStream(streamUrl(show.scheduleId), {
+      headers: { authorization: `Bearer ${(a as Account).token}`, 'last-event-id': String(lastId) },
+      until: (ev) => ev.length > 0,
+    });
+    expect(Number(resumed.events[0]?.id)).toBeGreaterThan(lastId);
+
+    // closed {reason}: the performance is cancelled
+    const [c] = await buyers(1);
+    await call(s, seller, 'PATCH', queuePath(show.scheduleId), { paused: true });
+    await join(show.scheduleId, c as Account);
+    const closing = await readStream(streamUrl(show.scheduleId), {
+      headers: { authorization: `Bearer ${(c as Account).token}` },
+      until: (ev) => ev.some((e) => e.event === 'closed'),
+      timeoutMs: 15_000,
+      onOpen: async () => {
+        await call(s, seller, 'POST', `/api/v1/performances/${show.performanceId}/cancel`, {
+          reason: 'storm',
+        });
+      },
+    });
+    expect(data(closing.events, 'closed')[0]).toMatchObject({ reason: expect.any(String) });
+  });
+
+  it('stream: no token → 401; no other route accepts ?access_token=', async () => {
+    const show = await createShow(s, { seller });
+    const [a] = await buyers(1);
+    await join(show.scheduleId, a as Account);
+    const none = await readStream(streamUrl(show.scheduleId), { until: () => true });
+    expect(none.status).toBe(401);
+    const q = `?access_token=${encodeURIComponent((a as Account).token)}`;
+    for (const [method, path] of [
+      ['GET', `${queuePath(show.scheduleId)}/me${q}`],
+      ['POST', `${queuePath(show.scheduleId)}${q}`],
+      ['DELETE', `${queuePath(show.scheduleId)}/me${q}`],
+      ['GET', `/api/v1/me${q}`],
+      ['GET', `/api/v1/me/orders${q}`],
+      ['GET', `/api/v1/me/coupons${q}`],
+    ] as const) {
+      expectProblem(await call(s, null, method, path), 401);
+    }
+  });
+
+  it('stream: a `: ping` comment at least every 15 s', async () => {
+    const show = await createShow(s, { seller });
+    await call(s, seller, 'PATCH', queuePath(show.scheduleId), { paused: true });
+    const [a] = await buyers(1);
+    await join(show.scheduleId, a as Account);
+    const started = Date.now();
+    const st = await readStream(streamUrl(show.scheduleId), {
+      headers: { authorization: `Bearer ${(a as Account).token}` },
+      until: (_ev, comments) => comments.includes('ping'),
+      timeoutMs: 16_000,
+    });
+    expect(st.comments).toContain('ping');
+    expect(Date.now() - started).toBeLessThan(16_000);
+  }, 30_000);
+});
