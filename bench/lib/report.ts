@@ -87,7 +87,7 @@ export function renderResults(r: Results): string {
       const o = mi.contention.ours;
       const n = mi.contention.naive;
       L.push(
-        `- Contention, 1,000 units, 500 buyers hammering for 3 s: ours ${f0(o.requests)} requests → ${f0(o.granted)} granted, ${f0(o.stored)} stored, ${f0(o.duplicates)} buyers with two;`,
+        `- Contention, 1,000 units, 40 buyers hammering on 100 connections for 3 s: ours ${f0(o.requests)} requests → ${f0(o.granted)} granted, ${f0(o.stored)} stored, ${f0(o.duplicates)} buyers with two;`,
         `  the seed's DECR/INCR ${f0(n.requests)} requests → ${f0(n.granted)} granted to ${f0(n.users)} buyers, **${f0(n.duplicates)} second coupons** to the same buyer (check-then-act).`,
       );
     }

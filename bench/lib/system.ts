@@ -250,8 +250,11 @@ export class System {
     this.stack = stack;
     let port = options.basePort ?? 21_000 + Math.floor(Math.random() * 10_000);
     const pools: Record<Role, number> = { api: 20, admitter: 4, relay: 4, worker: 8, ...options.poolMax };
+    // The built-in sandbox is served by the api role: every role (the worker's payment recovery too)
+    // must reach it there, not on its own port.
+    const publicBase = stack.env.PUBLIC_BASE_URL ?? `http://127.0.0.1:${port}`;
     const make = (role: Role, n: number, into: RoleProcess[]) => {
-      const env = { ...stack.env, DATABASE_POOL_MAX: String(pools[role]) };
+      const env = { ...stack.env, PUBLIC_BASE_URL: publicBase, DATABASE_POOL_MAX: String(pools[role]) };
       for (let i = 0; i < n; i++) {
         into.push(new RoleProcess(`${role}-${i + 1}`, role, port++, env, stack.outDir));
       }
