@@ -69,7 +69,7 @@ export function renderPlot(r: OnSaleResult): string {
     `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${height}" viewBox="0 0 ${W} ${height}" font-family="sans-serif" font-size="11">`,
     `<rect width="100%" height="100%" fill="white"/>`,
     `<text x="${left}" y="22" font-size="14" font-weight="bold">${esc(
-      `On-sale: ${r.buyers.toLocaleString('en')} buyers, 5,000 seats, admit ${r.admitPerSecond}/s, maxActive ${r.maxActive} (x: seconds after opening)`,
+      `On-sale: ${r.buyers.toLocaleString('en')} buyers, ${((rows[0]?.available ?? 0) + (rows[0]?.held ?? 0) + (rows[0]?.sold ?? 0)).toLocaleString('en')} seats, admit ${r.admitPerSecond}/s, maxActive ${r.maxActive} (x: seconds after opening)`,
     )}</text>`,
   );
   PANELS.forEach((panel, i) => {

@@ -151,16 +151,19 @@ export function renderResults(r: Results): string {
 
 function onsaleSection(o: OnSaleResult): string[] {
   const L: string[] = ['## On-sale scenario', ''];
+  const seats = (o.timeline[0]?.available ?? 0) + (o.timeline[0]?.held ?? 0) + (o.timeline[0]?.sold ?? 0);
   L.push(
-    `A performance with 5,000 seats (grades R/S/A) opens ${o.preQueueSeconds} s after its creation; a 1,000-unit coupon`,
-    `campaign runs for it. ${f0(o.buyers)} buyers (bulk accounts, tokens signed with the configured key) join the pre-queue`,
-    `(${f0(o.joinRps)} joins/s; ${f0(o.preQueue)} before opening), are drawn at opening, poll once (the herd: ${f1(o.herdSeconds)} s),`,
-    `and those near the front poll every second. The admitter lets in ${o.admitPerSecond}/s up to ${o.maxActive} at once. Admitted`,
-    'buyers: half ask for a coupon; read the seat map; hold 1–4 seats chosen near the front of their grade (overlapping',
-    'choices, retried on 409); 5 % abandon the hold; order with `couponId: "BEST"`; 3 % cancel before paying; pay through',
-    'the sandbox (5 % of first cards declined with `TossPayments-Test-Code: REJECT_CARD_COMPANY`, 60 % of those pay again;',
-    'the sandbox also fails 3 % of confirms retryably, 1 % with an unclear outcome, 2 % of cancels); after paying 5 % ask',
-    'for a full refund and 4 % for a partial one.',
+    `A performance with ${f0(seats)} seats (grades R/S/A) opens ${o.preQueueSeconds} s after its creation, with a 1,000-unit coupon`,
+    `campaign (one per buyer). ${f0(o.buyers)} buyers (bulk accounts, tokens signed with the configured key) join the pre-queue`,
+    `(${f0(o.joinRps)} joins/s, ${f0(o.preQueue)} before opening) and half of them rush for the coupon while they wait (first come,`,
+    `first served: ${f0(o.outcomes['coupon.issued'])} granted, ${f0(o.outcomes['coupon.SOLD_OUT'])} told SOLD_OUT). At opening the pre-queue is drawn; every`,
+    `buyer polls once (the herd: ${f1(o.herdSeconds)} s), those near the front every second. The admitter lets in ${o.admitPerSecond}/s, at most`,
+    `${o.maxActive} at once. An admitted buyer reads the seat map, holds 1–4 seats picked near the front of a preferred grade`,
+    '(overlapping choices; a 409 means read the map again and retry), 5 % abandon the hold, reads the quote, orders with',
+    '`couponId: "BEST"`, 3 % cancel before paying, pays through the sandbox (5 % of first cards declined with',
+    '`TossPayments-Test-Code: REJECT_CARD_COMPANY`, 60 % of those pay again; the sandbox also fails 3 % of confirms',
+    'retryably, 1 % with an unclear outcome, and 2 % of cancels); after paying 5 % ask for a full refund, 4 % for a partial',
+    'one. Buyers who end without a sale leave the queue.',
     '',
     `- Sold out after **${o.soldOutAfterSeconds === null ? 'not within the time limit' : `${f1(o.soldOutAfterSeconds)} s`}**; the run ended ${f1(o.endedAfterSeconds)} s after opening.`,
     `- Buyers admitted and served: ${f0(o.flows)} (${Object.entries(o.flowEnds)
