@@ -213,6 +213,8 @@ export interface ShowOptions {
   salesCloseAt?: Date;
   startsAt?: Date;
   maxTicketsPerBuyer?: number;
+  /** Prices of the VIP, R (Floor) and GA (Pit) grades; default 150,000 / 100,000 / 70,000. */
+  prices?: { VIP?: number; R?: number; GA?: number };
   queue?: { admitPerSecond?: number; maxActive?: number; admissionTtlSeconds?: number };
   cancellationPolicy?: {
     deadlineHoursBeforeStart?: number;
@@ -252,9 +254,9 @@ export async function createShow(s: System, options: ShowOptions = {}): Promise<
       venueId: venue.body.id,
       title: options.title ?? `Contract Show ${randomUUID().slice(0, 8)}`,
       grades: [
-        { grade: 'VIP', price: 150_000 },
-        { grade: 'R', price: 100_000 },
-        { grade: 'GA', price: 70_000 },
+        { grade: 'VIP', price: options.prices?.VIP ?? 150_000 },
+        { grade: 'R', price: options.prices?.R ?? 100_000 },
+        { grade: 'GA', price: options.prices?.GA ?? 70_000 },
       ],
       sectionGrades: { VIP: 'VIP', Floor: 'R', ...(options.standing === undefined ? {} : { Pit: 'GA' }) },
       schedules: [{ startsAt: startsAt.toISOString() }],
