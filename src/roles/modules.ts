@@ -2,6 +2,7 @@ import { createBookingModule } from '../modules/booking/index.ts';
 import { createCatalogModule } from '../modules/catalog/index.ts';
 import { createCouponModule } from '../modules/coupon/index.ts';
 import { createIdentityModule } from '../modules/identity/index.ts';
+import { createOpsModule } from '../modules/ops/index.ts';
 import { createPaymentModule } from '../modules/payment/index.ts';
 import { createQueueModule } from '../modules/queue/index.ts';
 import { createSettlementModule, titleSourceFrom } from '../modules/settlement/index.ts';
@@ -78,7 +79,22 @@ export function createModules(rt: Runtime) {
   });
   settlement.setPerformanceTitleSource(titleSourceFrom((id) => catalog.listSchedulesOfPerformance(id)));
   settlement.setReconciliationSource(payment.reconciliationSource);
-  return { identity, catalog, queue, coupon, booking, payment, settlement };
+  const ops = createOpsModule({
+    db: rt.db,
+    redis: rt.redis,
+    logger: rt.logger,
+    metrics: rt.metrics,
+    onShutdown: rt.onShutdown,
+    identity,
+    catalog,
+    booking,
+    coupon,
+    payment,
+    settlement,
+  });
+  queue.setSalesGate(ops.salesGate);
+  booking.setSalesGate(ops.salesGate);
+  return { identity, catalog, queue, coupon, booking, payment, settlement, ops };
 }
 
 export type Modules = ReturnType<typeof createModules>;

@@ -6,7 +6,7 @@ import type { Metrics } from '../../platform/metrics.ts';
 import type { HoldJournal } from './hold-journal.ts';
 import type { HoldRepository } from './hold-repository.ts';
 import type { OrderRepository } from './order-repository.ts';
-import type { CatalogPort, CouponPort, QueuePort, RefundPort } from './ports.ts';
+import type { CatalogPort, CouponPort, QueuePort, RefundPort, SalesGate } from './ports.ts';
 import type { SeatStore } from './redis/seat-store.ts';
 import type { SaleCache } from './sale-cache.ts';
 import type { SeatStateLoader } from './seat-state.ts';
@@ -30,7 +30,7 @@ export interface BookingContext {
   catalog: CatalogPort;
   queue: QueuePort;
   sales: SaleCache;
-  ports: { coupon: CouponPort | null; refund: RefundPort | null };
+  ports: { coupon: CouponPort | null; refund: RefundPort | null; salesGate: SalesGate | null };
   stats: BookingStats;
 }
 

@@ -7,6 +7,10 @@ export const BookingErrors = {
   scheduleNotFound: () => new AppError('not_found', 'SCHEDULE_NOT_FOUND', 'schedule not found'),
   salesClosed: (detail = 'this schedule is not on sale now') =>
     new AppError('conflict', 'SALES_CLOSED', detail),
+  salesPaused: (reason: string) =>
+    new AppError('conflict', 'SALES_PAUSED', 'sales of this performance are paused by an operator', {
+      extra: { reason },
+    }),
   unknownSeats: (ids: number[]) =>
     new AppError(
       'validation',

@@ -6,6 +6,7 @@ import type { BookingEvent, HoldEventPayload } from './events.ts';
 import type { Hold } from './hold-repository.ts';
 import type { OrderLine, ScheduleForSale } from './ports.ts';
 import type { HoldOutcome, NewHold } from './redis/seat-store.ts';
+import { assertSalesNotHalted } from './sales-gate.ts';
 
 export interface PlaceHoldInput {
   userId: string;
@@ -80,6 +81,7 @@ export async function placeHold(ctx: BookingContext, input: PlaceHoldInput): Pro
   if (schedule === null) throw BookingErrors.scheduleNotFound();
   const nowMs = Date.now();
   assertOnSale(schedule, nowMs);
+  await assertSalesNotHalted(ctx, scheduleId);
 
   const holdId = randomUUID();
   const expMs = nowMs + ctx.config.HOLD_TTL_SECONDS * 1000;
@@ -267,7 +269,7 @@ export async function releaseHold(ctx: BookingContext, userId: string, holdId: s
   await endRecord(ctx, hold);
 }
 
-async function endRecord(ctx: BookingContext, hold: Hold): Promise<void> {
+export async function endRecord(ctx: BookingContext, hold: Hold): Promise<void> {
   const at = new Date();
   await ctx.journal.write({
     kind: 'end',

@@ -6,6 +6,7 @@ import type { Idempotency } from '../../platform/http/idempotency.ts';
 import type { Logger } from '../../platform/logger.ts';
 import type { Metrics } from '../../platform/metrics.ts';
 import type { Redis } from '../../platform/redis.ts';
+import { describeHold, type ForcedRelease, forceReleaseHold, type HoldDescription } from './admin.ts';
 import { bookingConsumers, endSalesOfSchedule } from './consumers.ts';
 import { type BookingContext, bookingStats } from './context.ts';
 import { BookingErrors } from './errors.ts';
@@ -34,6 +35,7 @@ import type {
   PricedDraft,
   QueuePort,
   RefundPort,
+  SalesGate,
   SeatStatusSource,
 } from './ports.ts';
 import { SeatStore } from './redis/seat-store.ts';
@@ -47,12 +49,15 @@ import type { BookingTables } from './tables.ts';
 export type {
   CatalogPort,
   CouponPort,
+  ForcedRelease,
+  HoldDescription,
   HoldSummary,
   OrderForPayment,
   OrderLine,
   PricedDraft,
   QueuePort,
   RefundPort,
+  SalesGate,
   SeatStatusSource,
 };
 
@@ -94,7 +99,7 @@ export function createBookingModule(deps: BookingDeps) {
     catalog: deps.catalog,
     queue: deps.queue,
     sales: new SaleCache(deps.catalog, deps.scheduleCacheMs ?? 1000),
-    ports: { coupon: deps.coupon ?? null, refund: null },
+    ports: { coupon: deps.coupon ?? null, refund: null, salesGate: null },
     stats: bookingStats(deps.metrics),
   };
   const feed = new SeatFeed(deps.redis, deps.config.REDIS_KEY_PREFIX, logger, deps.metrics);
@@ -169,11 +174,20 @@ export function createBookingModule(deps: BookingDeps) {
     setCouponPort(port: CouponPort): void {
       ctx.ports.coupon = port;
     },
+    /** Ops plugs in its sales kill switch: halted performances get no new holds or orders. */
+    setSalesGate(gate: SalesGate | null): void {
+      ctx.ports.salesGate = gate;
+    },
+    /** Ops: a hold with its order (lookup by id), and an operator's release of it. */
+    describeHold: (holdId: string): Promise<HoldDescription | null> => describeHold(ctx, holdId),
+    forceReleaseHold: (holdId: string, reason: string): Promise<ForcedRelease> =>
+      forceReleaseHold(ctx, holdId, reason),
 
     /** The sweeper's steps, callable directly (tests, operations). */
     sweeper: {
       expireHolds: (now?: Date) => expireHolds(ctx, now),
       expireOrders: (now?: Date) => expireOrders(ctx, now),
+      /** Also closes the queue of a schedule whose last seat / place was just sold (SOLD_OUT). */
       syncOrders: () => syncOrders(ctx),
       /** What the `performance.cancelled` consumer does for one schedule. */
       endSalesOfSchedule: (scheduleId: string, reason: string) => endSalesOfSchedule(ctx, scheduleId, reason),

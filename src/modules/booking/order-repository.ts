@@ -286,6 +286,17 @@ export class OrderRepository {
     return rows.map((r) => ({ seatId: Number(r.seat_id), orderId: r.order_id }));
   }
 
+  /** Valid tickets of the schedule, seats and standing entries (sold-out check). */
+  async soldCount(scheduleId: string): Promise<number> {
+    const row = await this.#db
+      .selectFrom('tickets')
+      .select(sql<number>`count(*)::int`.as('n'))
+      .where('schedule_id', '=', scheduleId)
+      .where('status', '=', 'VALID')
+      .executeTakeFirst();
+    return row?.n ?? 0;
+  }
+
   async standingSold(scheduleId: string, sectionId?: string): Promise<Map<string, number>> {
     let q = this.#db
       .selectFrom('tickets')

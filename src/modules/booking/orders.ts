@@ -8,6 +8,7 @@ import { type BookingEvent, emit, emitMany, type OrderEventPayload } from './eve
 import { assertOnSale, holdEvent, priceHold, releaseAdmissionIfDone } from './holds.ts';
 import type { Line, Order } from './order-repository.ts';
 import type { PricedDraft } from './ports.ts';
+import { assertSalesNotHalted } from './sales-gate.ts';
 import type { BookingDb, BookingTables } from './tables.ts';
 
 export interface OrderView {
@@ -114,6 +115,7 @@ export async function createOrder(
   const schedule = await ctx.catalog.getScheduleForSale(hold.scheduleId);
   if (schedule === null) throw BookingErrors.scheduleNotFound();
   assertOnSale(schedule, Date.now());
+  await assertSalesNotHalted(ctx, hold.scheduleId);
   const lines = await priceHold(ctx, hold);
   const subtotal = lines.reduce((sum, l) => sum + l.price, 0);
   const couponWanted = input.couponId ?? null;

@@ -42,6 +42,8 @@ export interface CatalogPort {
   listSchedulesOfPerformance(performanceId: string): Promise<ScheduleForSale[]>;
   getSeats(scheduleId: string, seatIds: number[]): Promise<SeatInfo[]>;
   getStandingSection(scheduleId: string, sectionId: string): Promise<StandingSectionInfo | null>;
+  /** Seats + standing places of the schedule (sold-out detection); optional. */
+  getScheduleCapacity?(scheduleId: string): Promise<{ total: number } | null>;
 }
 /** What booking implements for catalog's seat map (catalog.setSeatStatusSource). */
 export interface SeatStatusSource {
@@ -56,6 +58,14 @@ export interface QueuePort {
   verifyAdmission(token: string, scheduleId: string, userId: string): Promise<boolean>;
   retainAdmission(scheduleId: string, userId: string, untilMs: number): Promise<void>;
   releaseAdmission(scheduleId: string, userId: string, reason: 'PAID' | 'EXPIRED' | 'LEFT'): Promise<void>;
+  /** Sold out: waiters get `closed`, joins 409 SOLD_OUT; optional. */
+  closeSchedule?(scheduleId: string, reason: 'SOLD_OUT'): Promise<void>;
+}
+
+// ---- ops (plugged in by src/roles/modules.ts: booking.setSalesGate) ----
+/** The operators' per-performance kill switch; answers synchronously when it can. */
+export interface SalesGate {
+  haltOf(scheduleId: string): { reason: string } | null | Promise<{ reason: string } | null>;
 }
 
 // ---- booking (exported, docs/contracts.md) ----

@@ -3,6 +3,7 @@ import type { BookingContext } from './context.ts';
 import { emitMany } from './events.ts';
 import { holdEvent, releaseAdmissionIfDone } from './holds.ts';
 import { endUnpaidOrder } from './orders.ts';
+import { closeIfSoldOut } from './sold-out.ts';
 
 const BATCH = 200;
 const MAX_ROUNDS = 20;
@@ -63,21 +64,30 @@ export async function expireOrders(ctx: BookingContext, now = new Date()): Promi
  */
 export async function syncOrders(ctx: BookingContext): Promise<number> {
   const pending = await ctx.orders.pendingSync(BATCH);
+  const sold = new Set<string>();
   for (const p of pending) {
     try {
-      await syncOne(ctx, p.id, p.changeSeq);
+      const scheduleId = await syncOne(ctx, p.id, p.changeSeq);
+      if (scheduleId !== null) sold.add(scheduleId);
     } catch (err) {
       ctx.logger.warn({ err, orderId: p.id }, 'seat sync failed; retried on the next run');
     }
   }
+  // The last sale of a schedule closes its queue (SOLD_OUT); checked once per schedule per run.
+  for (const scheduleId of sold) {
+    await closeIfSoldOut(ctx, scheduleId).catch((err: unknown) => {
+      ctx.logger.warn({ err, scheduleId }, 'sold-out check failed; made again after the next sale');
+    });
+  }
   return pending.length;
 }
 
-async function syncOne(ctx: BookingContext, orderId: string, seq: number): Promise<void> {
+/** Returns the schedule when the synced order is a sale (PAID), else null. */
+async function syncOne(ctx: BookingContext, orderId: string, seq: number): Promise<string | null> {
   const order = await ctx.orders.find(orderId);
-  if (order === null) return;
+  if (order === null) return null;
   const hold = await ctx.holds.find(order.holdId);
-  if (hold === null) return;
+  if (hold === null) return null;
   const lines = await ctx.orders.lines([orderId]);
   const seatsWith = (status: string) =>
     lines.flatMap((l) => (l.seatId !== null && l.ticketStatus === status ? [l.seatId] : []));
@@ -110,6 +120,7 @@ async function syncOne(ctx: BookingContext, orderId: string, seq: number): Promi
   }
   if (order.status === 'PAID') await releaseAdmissionIfDone(ctx, hold, 'PAID');
   await ctx.orders.markSynced(orderId, seq);
+  return order.status === 'PAID' ? order.scheduleId : null;
 }
 
 export function bookingJobs(ctx: BookingContext): JobSpec[] {

@@ -26,6 +26,7 @@ export type {
   CancellationPolicy,
   QueueSettings,
   SaleStatus,
+  ScheduleCapacity,
   ScheduleForSale,
   SeatInfo,
   SeatStatus,

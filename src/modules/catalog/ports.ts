@@ -47,6 +47,13 @@ export interface StandingSectionInfo {
   price: number;
 }
 
+/** Tickets a schedule can sell: seats of its venue, places of its standing sections, their sum. */
+export interface ScheduleCapacity {
+  seats: number;
+  standing: number;
+  total: number;
+}
+
 export type SeatStatus = 'AVAILABLE' | 'HELD' | 'SOLD';
 
 /** Implemented by booking and plugged in by src/roles/modules.ts (catalog cannot import booking). */

@@ -1,5 +1,5 @@
 import type { PerformanceRepository, PerformanceRow, ScheduleRow } from './performance-repository.ts';
-import type { ScheduleForSale, SeatInfo, StandingSectionInfo } from './ports.ts';
+import type { ScheduleCapacity, ScheduleForSale, SeatInfo, StandingSectionInfo } from './ports.ts';
 import type { SeatMapCache } from './seat-map/cache.ts';
 import { seatInfoAt } from './seat-map/static-map.ts';
 import type { PerformanceStatus } from './tables.ts';
@@ -65,6 +65,19 @@ export function saleQueries(performances: PerformanceRepository, cache: SeatMapC
         if (i !== undefined) out.push(seatInfoAt(found.map, i));
       }
       return out;
+    },
+
+    /**
+     * How many tickets the schedule can sell: its venue's seats plus every standing section's capacity
+     * (from the seat-map cache). Booking compares sold tickets with `total` to detect a sell-out.
+     */
+    async getScheduleCapacity(scheduleId: string): Promise<ScheduleCapacity | null> {
+      if (!isUuid(scheduleId)) return null;
+      const found = await cache.forSchedule(scheduleId);
+      if (found === undefined) return null;
+      const seats = found.map.ids.length;
+      const standing = found.map.standing.reduce((sum, s) => sum + s.capacity, 0);
+      return { seats, standing, total: seats + standing };
     },
 
     async getStandingSection(scheduleId: string, sectionId: string): Promise<StandingSectionInfo | null> {

@@ -190,6 +190,16 @@ export class CouponRepository {
     return rows.map(withTerms);
   }
 
+  async findById(id: string): Promise<CouponWithTerms | null> {
+    const row = await this.#db
+      .selectFrom('coupons as c')
+      .innerJoin('coupon_campaigns as k', 'k.id', 'c.campaign_id')
+      .select(WITH_TERMS)
+      .where('c.id', '=', id)
+      .executeTakeFirst();
+    return row === undefined ? null : withTerms(row);
+  }
+
   async findByOrder(orderId: string, executor: CouponExecutor): Promise<CouponWithTerms | null> {
     const row = await executor
       .selectFrom('coupons as c')

@@ -13,6 +13,7 @@ import type { Redis } from '../../platform/redis.ts';
 import { CampaignRepository } from './campaign-repository.ts';
 import * as checkout from './checkout.ts';
 import { CouponRepository } from './coupon-repository.ts';
+import { describeById } from './describe.ts';
 import { registerCouponRoutes } from './http/routes.ts';
 import { cancellationConsumer } from './issuance/cancellation-consumer.ts';
 import { type GrantPublisher, GrantRelay, kafkaGrantPublisher } from './issuance/grant-relay.ts';
@@ -26,6 +27,7 @@ import type { CouponCatalogPort, CouponResources } from './resources.ts';
 import type { CouponTables } from './tables.ts';
 
 export type { Quote, Reservation } from './checkout.ts';
+export type { CouponDescription } from './describe.ts';
 export type { CouponKind } from './kinds/kind.ts';
 export type { PricedDraft, PricedLine } from './pricing.ts';
 export type { CouponCatalogPort } from './resources.ts';
@@ -157,6 +159,8 @@ export function createCouponModule(deps: CouponDeps) {
     markUsed: (trx: Tx, orderId: string) => checkout.markUsed(r, trx, orderId),
     releaseForOrder: (trx: Tx, orderId: string) => checkout.releaseForOrder(r, trx, orderId),
 
+    /** Operations (ops lookup): a campaign or a coupon by id, null when the id is neither. */
+    describeById: (id: string) => describeById(r, id),
     /** Operations and tests: one reconciler pass over one campaign. */
     reconcileCampaign: (campaignId: string, graceMs?: number) => reconciler.reconcile(campaignId, graceMs),
     /** Operations and tests: one relay pass over the given campaigns (default: the active ones). */

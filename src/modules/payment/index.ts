@@ -11,6 +11,7 @@ import type { ConsumerSpec } from '../../platform/outbox/consumer.ts';
 import { performanceCancelledConsumer, runBulkRefunds } from './bulk-refunds.ts';
 import { type ConfirmInput, confirmPayment } from './confirm.ts';
 import { type PaymentContext, type PaymentTestHooks, paymentStats } from './context.ts';
+import { describeById, type PaymentDescription } from './describe.ts';
 import { registerPaymentRoutes } from './http/routes.ts';
 import { PaymentRepository } from './payment-repository.ts';
 import type { BookingPort, CatalogPort, OrderForPayment, RefundPort } from './ports.ts';
@@ -25,6 +26,7 @@ import type { SandboxTables } from './sandbox/tables.ts';
 import { loadPaymentSettings } from './settings.ts';
 import { TossClient } from './toss-client/client.ts';
 
+export type { PaymentDescription } from './describe.ts';
 export type {
   BookingPort,
   CatalogPort,
@@ -136,6 +138,8 @@ export function createPaymentModule(deps: PaymentDeps) {
     /** One recovery pass; `asOf` in the future acts as if leases had lapsed, `orderIds` limits it. */
     recoverOnce: (options?: { asOf?: Date; orderIds?: readonly string[] }) => recoverOnce(ctx, options),
     runBulkRefunds: () => runBulkRefunds(ctx),
+    /** Operations (ops lookup): a payment by paymentKey or payment id, with its refunds; else null. */
+    describeById: (id: string): Promise<PaymentDescription | null> => describeById(ctx, id),
     /** settlement's ReconciliationSource: src/roles/modules.ts plugs it in. */
     reconciliationSource: reconciliationSource(ctx, toss),
     /** Test-only fault hooks (see PaymentTestHooks). */

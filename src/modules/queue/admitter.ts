@@ -5,7 +5,7 @@ import { isAppError } from '../../platform/errors.ts';
 import { drawOrder, newSeed } from './draw.ts';
 import { fenceKey, LIVE_SET, leaseKey } from './keys.ts';
 import type { LeaseClient } from './lease.ts';
-import { closeSchedule, publish, type QueueResources } from './service.ts';
+import { closeSchedule, isHalted, publish, type QueueResources } from './service.ts';
 import { type AdmitOutcome, FencedError } from './store.ts';
 
 export interface AdmitterMetrics {
@@ -181,7 +181,9 @@ export class Admitter {
 
   async #tick(l: Leadership): Promise<void> {
     const { scheduleId } = l;
-    const out = await this.#r.store.admit(scheduleId, l.token, l.ewma, MAX_PER_TICK);
+    // Sales halted by an operator: lapsed slots are still freed, nobody new is admitted.
+    const halted = await isHalted(this.#r, scheduleId);
+    const out = await this.#r.store.admit(scheduleId, l.token, l.ewma, halted ? 0 : MAX_PER_TICK);
     if (out === null) {
       await this.#r.bootstrap.ensure(scheduleId).catch((err: unknown) => {
         if (!isAppError(err) || err.code !== 'NOT_FOUND') throw err;

@@ -7,6 +7,8 @@ export const QueueErrors = {
     reason === 'SOLD_OUT'
       ? Errors.conflict('SOLD_OUT', 'this schedule is sold out')
       : Errors.conflict('SALES_CLOSED', 'sales for this schedule are closed'),
+  salesPaused: (reason: string) =>
+    Errors.conflict('SALES_PAUSED', 'sales of this performance are paused by an operator', { reason }),
   notInQueue: () => Errors.conflict('NOT_IN_QUEUE', 'join the queue of this schedule first'),
   notOwner: () => Errors.forbidden('only the seller of this performance or an admin may do this'),
   restoring: () =>

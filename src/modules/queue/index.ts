@@ -14,7 +14,7 @@ import { registerQueueRoutes } from './http/routes.ts';
 import { Journal } from './journal.ts';
 import { JournalRepository } from './journal-repository.ts';
 import { LeaseClient } from './lease.ts';
-import type { QueueCatalog } from './ports.ts';
+import type { QueueCatalog, SalesGate } from './ports.ts';
 import { QueueBootstrap } from './rebuild.ts';
 import {
   channelName,
@@ -31,7 +31,7 @@ import type { QueueTables } from './tables.ts';
 
 export type { Admitter, AdmitterOptions } from './admitter.ts';
 export { DRAW_ALGORITHM, drawOrder, replayMatches, seededShuffle } from './draw.ts';
-export type { QueueCatalog, QueueScheduleView } from './ports.ts';
+export type { QueueCatalog, QueueScheduleView, SalesGate } from './ports.ts';
 export type { CloseReason, QueueState } from './store.ts';
 
 export interface QueueDeps {
@@ -90,6 +90,7 @@ export function createQueueModule(deps: QueueDeps) {
     tokens: deps.tokens,
     logger: deps.logger,
     channel: channelName(deps.config.REDIS_KEY_PREFIX),
+    salesGate: null,
   };
   const hub = new QueueStreamHub(r, deps.metrics, { tickMs: deps.streamTickMs ?? 1000 });
   const lease = new LeaseClient(deps.redis);
@@ -136,6 +137,10 @@ export function createQueueModule(deps: QueueDeps) {
     ): Promise<void> => releaseAdmission(r, scheduleId, userId, reason),
     closeSchedule: (scheduleId: string, reason: CloseReason): Promise<void> =>
       closeSchedule(r, scheduleId, reason),
+    /** Ops plugs in its sales kill switch (joins 409 SALES_PAUSED, waiters see paused, no admissions). */
+    setSalesGate(gate: SalesGate | null): void {
+      r.salesGate = gate;
+    },
 
     /** The admitter role (src/roles/admitter.ts); tests create several to exercise failover. */
     createAdmitter,

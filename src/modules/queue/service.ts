@@ -8,6 +8,7 @@ import { etaSeconds, pollAfterSeconds } from './eta.ts';
 import type { Journal } from './journal.ts';
 import type { JournalRepository } from './journal-repository.ts';
 import { EVENTS_CHANNEL } from './keys.ts';
+import type { SalesGate } from './ports.ts';
 import type { QueueBootstrap } from './rebuild.ts';
 import type { CloseReason, EndStatus, QueueState, QueueStore, UserView } from './store.ts';
 
@@ -42,6 +43,16 @@ export interface QueueResources {
   logger: Logger;
   /** Full pub/sub channel name (key prefix included: channels are not prefixed by the client). */
   channel: string;
+  /** The operators' kill switch (null until ops plugs it in). */
+  salesGate: SalesGate | null;
+}
+
+/** Whether an operator halted sales of the schedule's performance; synchronous when nothing is halted. */
+export function isHalted(r: QueueResources, scheduleId: string): boolean | Promise<boolean> {
+  if (r.salesGate === null) return false;
+  const answer = r.salesGate.haltOf(scheduleId);
+  if (answer instanceof Promise) return answer.then((h) => h !== null);
+  return answer !== null;
 }
 
 export const channelName = (keyPrefix: string) => `${keyPrefix}${EVENTS_CHANNEL}`;
@@ -84,6 +95,11 @@ export async function joinQueue(
   userId: string,
   ip: string,
 ): Promise<QueueView> {
+  if (r.salesGate !== null) {
+    const answer = r.salesGate.haltOf(scheduleId);
+    const halt = answer instanceof Promise ? await answer : answer;
+    if (halt !== null) throw QueueErrors.salesPaused(halt.reason);
+  }
   const outcome = await batched(r, scheduleId, () => r.batcher.join(scheduleId, userId, ip));
   if (outcome.lapsedTicket !== null) {
     r.journal.end({ scheduleId, userId, ticket: outcome.lapsedTicket, status: 'EXPIRED', at: outcome.now });
@@ -126,7 +142,9 @@ export async function toView(
   userId: string,
   v: UserView,
 ): Promise<QueueView> {
-  const base = { state: v.state, ticketNumber: v.ticketNumber, paused: v.header.paused };
+  const halted = v.header.paused ? true : isHalted(r, scheduleId);
+  const paused = halted === true || (halted !== false && (await halted));
+  const base = { state: v.state, ticketNumber: v.ticketNumber, paused };
   switch (v.state) {
     case 'WAITING': {
       const position = v.position ?? 1;

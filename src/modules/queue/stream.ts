@@ -2,7 +2,7 @@ import type { ServerResponse } from 'node:http';
 import type { Metrics } from '../../platform/metrics.ts';
 import type { Redis } from '../../platform/redis.ts';
 import { etaSeconds } from './eta.ts';
-import { admissionToken, type QueuePush, type QueueResources, type QueueView } from './service.ts';
+import { admissionToken, isHalted, type QueuePush, type QueueResources, type QueueView } from './service.ts';
 import type { BatchView, QueueHeader } from './store.ts';
 
 interface Client {
@@ -208,6 +208,8 @@ export class QueueStreamHub {
       return;
     }
     const now = Date.now();
+    const haltAnswer = isHalted(this.#r, room.scheduleId);
+    const halted = haltAnswer === true || (haltAnswer !== false && (await haltAnswer));
     const pending: Promise<void>[] = [];
     chunks.forEach((chunk, ci) => {
       const view = views[ci] as BatchView;
@@ -216,7 +218,7 @@ export class QueueStreamHub {
         const clients = room.users.get(userId);
         if (s === undefined || clients === undefined) return;
         for (const c of clients) {
-          const p = this.#apply(room.scheduleId, c, s, view, now);
+          const p = this.#apply(room.scheduleId, c, s, view, now, halted);
           if (p !== null) pending.push(p);
         }
       });
@@ -230,12 +232,15 @@ export class QueueStreamHub {
     s: BatchView['users'][number],
     view: BatchView,
     now: number,
+    halted: boolean,
   ): Promise<void> | null {
     if (c.done) return null;
     const header: QueueHeader = view.header;
-    if (c.paused !== header.paused) {
-      c.paused = header.paused;
-      this.#send(c, 'paused', { paused: header.paused });
+    // Paused by the seller (queue settings) or halted by an operator (sales kill switch).
+    const paused = header.paused || halted;
+    if (c.paused !== paused) {
+      c.paused = paused;
+      this.#send(c, 'paused', { paused });
     }
     switch (s.state) {
       case 'WAITING': {

@@ -16,6 +16,7 @@ import type { FeeRates } from './money.ts';
 import { type ReconciliationSource, reconcile } from './reconciliation.ts';
 import { ledgerWatermark, type RunDeps, type RunInput, runSettlement } from './run.ts';
 import { settlementJobs } from './schedule.ts';
+import { findSettlement, type Settlement } from './settlement-repository.ts';
 import type { SettlementTables } from './tables.ts';
 
 export type { PerformanceTitleSource } from './http/routes.ts';
@@ -27,7 +28,10 @@ export type {
   ReconciliationSource,
 } from './reconciliation.ts';
 export type { RunResult } from './run.ts';
+export type { Settlement } from './settlement-repository.ts';
 export { loadSettlementConfig, type SettlementConfig };
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** Consumer group / inbox name of the ledger. */
 export const SETTLEMENT_CONSUMER = 'settlement-ledger';
@@ -126,6 +130,9 @@ export function createSettlementModule(deps: SettlementDeps) {
     runSettlement: (input: RunInput) => runSettlement(runDeps, input),
     reconcile: (periodStart: Date, periodEnd: Date) =>
       reconcile(db, ports.reconciliation, periodStart, periodEnd),
+    /** Operations (ops lookup): a settlement by id with its totals, or null. */
+    describeById: (id: string): Promise<Settlement | null> =>
+      UUID.test(id) ? findSettlement(db, id) : Promise.resolve(null),
     /** The instant up to which every payment event is in the ledger (see docs/decisions/0009). */
     ledgerWatermark: (from: Date, upTo: Date) => ledgerWatermark(runDeps, from, upTo),
     /** Payment plugs in what it recorded and what the provider reports (null unplugs it). */
