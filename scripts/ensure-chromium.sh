@@ -10,5 +10,8 @@ as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
 echo "chromium: installing Debian's chromium with apt-get"
 export DEBIAN_FRONTEND=noninteractive
 as_root apt-get update -qq
-as_root apt-get install -y -qq --no-install-recommends chromium fonts-noto-cjk >/dev/null
+as_root apt-get install -y -qq --no-install-recommends chromium >/dev/null
+# Korean glyphs for the Korean pages and screenshots (not needed for the tests to pass)
+as_root apt-get install -y -qq --no-install-recommends fonts-noto-cjk >/dev/null ||
+  echo "chromium: fonts-noto-cjk not installed; Korean text may show as boxes" >&2
 echo "chromium: $(/usr/bin/chromium --version 2>/dev/null || echo installed)"
