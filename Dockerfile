@@ -1,5 +1,5 @@
 # QueueTicket: one small image for every role. Node 24 runs the TypeScript sources directly (type
-# stripping), so there is no build step: production dependencies + src + migrations.
+# stripping), so only the web UI is built: production dependencies + src + migrations + web/dist.
 #
 #   docker build -t queueticket .
 #   docker run queueticket api          # or admitter | relay | worker | "api,worker"
@@ -16,6 +16,16 @@ ENV NODE_ENV=production \
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev && npm cache clean --force
 
+# --- web UI: built with the dev dependencies (Vite), only its static output goes to the runtime ----
+FROM node:24-trixie-slim AS web
+WORKDIR /app
+ENV npm_config_audit=false npm_config_fund=false npm_config_update_notifier=false
+COPY package.json package-lock.json ./
+RUN npm ci
+COPY tsconfig.json ./
+COPY web ./web
+RUN npx vite build --config web/vite.config.ts --logLevel warn
+
 # --- runtime: code owned by root and read-only to the app user -----------------------------------
 FROM node:24-trixie-slim AS runtime
 LABEL org.opencontainers.image.title="queueticket" \
@@ -30,6 +40,7 @@ COPY --from=deps /app/node_modules ./node_modules
 COPY package.json package-lock.json ./
 COPY migrations ./migrations
 COPY src ./src
+COPY --from=web /app/web/dist ./web/dist
 # The official image's `node` user (uid 1000), numeric so Kubernetes' runAsNonRoot can verify it.
 USER 1000:1000
 EXPOSE 8080
