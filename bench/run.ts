@@ -77,7 +77,7 @@ const stack = await createStack('b', {
   TOSS_TIMEOUT_MS: '5000',
 });
 log(`stack ${stack.runId}: database ${stack.dbName}, logs in ${stack.outDir}`);
-const sys = new System(stack);
+const sys = new System(stack, { standaloneSandbox: true });
 const helpers: { stop: () => Promise<void> }[] = [];
 const rt = benchRuntime(stack);
 const db = new pg.Pool({ connectionString: stack.databaseUrl, max: 4 });
@@ -149,6 +149,7 @@ try {
     results.onsale = await onSale({
       stack,
       api: sys.api.url,
+      provider: sys.providerUrl,
       sellerToken: seller.token,
       adminToken: admin,
       buyers,

@@ -135,7 +135,7 @@ export const SCENARIOS: Scenario[] = [
       const key = ctx.stack.env.TOSS_SECRET_KEY ?? '';
       const auth = { authorization: `Basic ${Buffer.from(`${key}:`).toString('base64')}` };
       await sleep(2000);
-      const r = await call(ctx.sys.api.url, 'PUT', '/sandbox/toss/admin/settings', {
+      const r = await call(ctx.sys.providerUrl, 'PUT', '/sandbox/toss/admin/settings', {
         headers: auth,
         body: {
           latencyMs: 1500,
@@ -147,7 +147,7 @@ export const SCENARIOS: Scenario[] = [
       });
       ctx.log(`sandbox slow + failing at ${since(opensAt)} (HTTP ${r.status})`);
       await sleep(25_000);
-      const d = await call(ctx.sys.api.url, 'DELETE', '/sandbox/toss/admin/settings', { headers: auth });
+      const d = await call(ctx.sys.providerUrl, 'DELETE', '/sandbox/toss/admin/settings', { headers: auth });
       ctx.log(`sandbox back to normal at ${since(opensAt)} (HTTP ${d.status})`);
     },
   },

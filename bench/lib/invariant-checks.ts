@@ -338,10 +338,22 @@ export async function outboxChecks(q: Q, kafka: KafkaSnapshot | null, c: Checks)
     seen.set(e.eventId, (seen.get(e.eventId) ?? 0) + 1);
     byType.set(`${e.topic}:${e.type}`, (byType.get(`${e.topic}:${e.type}`) ?? 0) + 1);
   }
-  const published = await q<{ event_id: string }>(
-    'select event_id from outbox where published_at is not null',
-  );
-  const lost = published.filter((r) => !seen.has(r.event_id)).length;
+  const published = await q<{
+    event_id: string;
+    topic: string;
+    type: string;
+    created_at: Date;
+    published_at: Date;
+  }>('select event_id, topic, type, created_at, published_at from outbox where published_at is not null');
+  const missing = published.filter((r) => !seen.has(r.event_id));
+  const lost = missing.length;
+  const lostDetail = missing
+    .slice(0, 5)
+    .map(
+      (r) =>
+        `${r.topic}:${r.type} ${r.event_id.slice(0, 8)} created ${r.created_at.toISOString().slice(11, 23)} published ${r.published_at.toISOString().slice(11, 23)}`,
+    )
+    .join('; ');
   const dupes = [...seen.values()].filter((v) => v > 1).length;
   c.info(
     'kafka',
@@ -351,7 +363,12 @@ export async function outboxChecks(q: Q, kafka: KafkaSnapshot | null, c: Checks)
   );
   c.info('kafka', 'by topic:type', [...byType].map(([k, v]) => `${k}=${v}`).join(', ') || '-');
   c.info('kafka', 'event ids delivered more than once (consumers dedupe)', dupes);
-  c.zero('kafka', 'outbox rows marked published but absent from Kafka', kafka.complete ? lost : 0);
+  c.zero(
+    'kafka',
+    'outbox rows marked published but absent from Kafka',
+    kafka.complete ? lost : 0,
+    lostDetail || undefined,
+  );
   c.zero('kafka', 'malformed messages', kafka.malformed);
 }
 

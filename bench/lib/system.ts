@@ -141,11 +141,13 @@ export function procStats(pid: number): ProcStats | null {
 }
 
 export type Role = 'api' | 'admitter' | 'relay' | 'worker';
+/** The standalone Toss-compatible sandbox (the provider, outside our processes as Toss is). */
+const SANDBOX_SCRIPT = 'src/modules/payment/sandbox/standalone.ts';
 
 /** One role process (`node src/main.ts <role>`), restartable, logging to the run's directory. */
 export class RoleProcess {
   readonly name: string;
-  readonly role: Role;
+  readonly role: Role | 'sandbox';
   readonly port: number;
   readonly #env: Record<string, string>;
   readonly #logFile: string;
@@ -153,7 +155,13 @@ export class RoleProcess {
   #exited: Promise<number | null> = Promise.resolve(null);
   starts = 0;
 
-  constructor(name: string, role: Role, port: number, env: Record<string, string>, outDir: string) {
+  constructor(
+    name: string,
+    role: Role | 'sandbox',
+    port: number,
+    env: Record<string, string>,
+    outDir: string,
+  ) {
     this.name = name;
     this.role = role;
     this.port = port;
@@ -229,6 +237,8 @@ export async function waitHealthy(url: string, timeoutMs: number, dead: () => bo
 }
 
 export interface SystemOptions {
+  /** Run the provider sandbox as its own process (TOSS_API_BASE points there) instead of inside the api. */
+  standaloneSandbox?: boolean;
   /** DATABASE_POOL_MAX per role (PostgreSQL's max_connections is shared by everyone on this machine). */
   poolMax?: Partial<Record<Role, number>>;
   apis?: number;
@@ -245,6 +255,7 @@ export class System {
   readonly admitters: RoleProcess[] = [];
   readonly relays: RoleProcess[] = [];
   readonly workers: RoleProcess[] = [];
+  readonly sandbox: RoleProcess | null = null;
 
   constructor(stack: Stack, options: SystemOptions = {}) {
     this.stack = stack;
@@ -253,8 +264,28 @@ export class System {
     // The built-in sandbox is served by the api role: every role (the worker's payment recovery too)
     // must reach it there, not on its own port.
     const publicBase = stack.env.PUBLIC_BASE_URL ?? `http://127.0.0.1:${port}`;
+    const provider: Record<string, string> = {};
+    if (options.standaloneSandbox) {
+      const sandboxPort = port + 50;
+      this.sandbox = new RoleProcess(
+        'sandbox',
+        'sandbox',
+        sandboxPort,
+        {
+          ...stack.env,
+          SANDBOX_WEBHOOK_URL: `${publicBase}/api/v1/payments/webhooks/toss`,
+        },
+        stack.outDir,
+      );
+      provider.TOSS_API_BASE = `http://127.0.0.1:${sandboxPort}/sandbox/toss`;
+    }
     const make = (role: Role, n: number, into: RoleProcess[]) => {
-      const env = { ...stack.env, PUBLIC_BASE_URL: publicBase, DATABASE_POOL_MAX: String(pools[role]) };
+      const env = {
+        ...stack.env,
+        ...provider,
+        PUBLIC_BASE_URL: publicBase,
+        DATABASE_POOL_MAX: String(pools[role]),
+      };
       for (let i = 0; i < n; i++) {
         into.push(new RoleProcess(`${role}-${i + 1}`, role, port++, env, stack.outDir));
       }
@@ -266,7 +297,18 @@ export class System {
   }
 
   get all(): RoleProcess[] {
-    return [...this.apis, ...this.admitters, ...this.relays, ...this.workers];
+    return [
+      ...this.apis,
+      ...this.admitters,
+      ...this.relays,
+      ...this.workers,
+      ...(this.sandbox ? [this.sandbox] : []),
+    ];
+  }
+
+  /** Where buyers check out (the provider's widget stand-in): the standalone sandbox, or the api. */
+  get providerUrl(): string {
+    return (this.sandbox ?? this.api).url;
   }
 
   get api(): RoleProcess {
@@ -276,15 +318,17 @@ export class System {
   }
 
   async start(): Promise<void> {
+    await this.sandbox?.start();
     // The first api bootstraps the admin account; the rest start together.
     await this.api.start();
-    await Promise.all(this.all.slice(1).map((p) => p.start()));
+    await Promise.all(this.all.filter((p) => p !== this.api && p !== this.sandbox).map((p) => p.start()));
   }
 
   async stop(): Promise<void> {
     // like main.ts's order across processes: stop taking HTTP first, then the background roles
     await Promise.all(this.apis.map((p) => p.stop()));
     await Promise.all([...this.admitters, ...this.relays, ...this.workers].map((p) => p.stop()));
+    await this.sandbox?.stop();
   }
 
   kill(): void {

@@ -8,6 +8,8 @@ import { http, type Recorder } from './client.ts';
 
 export interface FlowSpec {
   api: string;
+  /** The payment provider's base (its checkout stands in for the browser widget). */
+  provider: string;
   scheduleId: string;
   campaignId: string;
   p: {

@@ -53,6 +53,8 @@ export async function onSale(options: {
   /** Shares of buyers claiming the coupon in the pre-queue / right before ordering (default 0.5 / 0). */
   couponEarly?: number;
   couponAtCheckout?: number;
+  /** Base URL of the payment provider (default: the sandbox inside the api). */
+  provider?: string;
   /** Fixed pre-queue time instead of one computed from the join rate. */
   preQueueSeconds?: number;
   /** Runs alongside the sale from the opening on (fault injection). */
@@ -87,6 +89,7 @@ export async function onSale(options: {
   const outFile = join(options.stack.outDir, 'onsale-result.json');
   const spec: ScenarioSpec = {
     api,
+    provider: options.provider ?? api,
     scheduleId: show.scheduleId,
     campaignId,
     usersFile,
