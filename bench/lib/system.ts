@@ -183,7 +183,8 @@ export class RoleProcess {
 
   async start(extraEnv: Record<string, string> = {}): Promise<void> {
     const log = createWriteStream(this.#logFile, { flags: 'a' });
-    const child = spawn(process.execPath, ['src/main.ts', this.role], {
+    const argv = this.role === 'sandbox' ? [SANDBOX_SCRIPT] : ['src/main.ts', this.role];
+    const child = spawn(process.execPath, argv, {
       cwd: ROOT,
       env: {
         ...process.env,
@@ -191,6 +192,7 @@ export class RoleProcess {
         ...extraEnv,
         HTTP_PORT: String(this.port),
         HTTP_HOST: '127.0.0.1',
+        SANDBOX_PORT: String(this.port),
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
