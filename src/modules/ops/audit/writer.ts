@@ -38,6 +38,7 @@ export class AuditWriter {
   #running: Promise<boolean> | null = null;
   #failedInRow = 0;
   #inFlight = 0;
+  #closed = false;
 
   constructor(repo: AuditRepository, logger: Logger, metrics: Metrics, options: AuditWriterOptions = {}) {
     this.#repo = repo;
@@ -58,6 +59,12 @@ export class AuditWriter {
   }
 
   record(entry: AuditEntry): void {
+    if (this.#closed) {
+      // A request finishing after shutdown began: the database may be gone already.
+      this.#entries.inc({ outcome: 'dropped' });
+      this.#logger.error({ audit: entry }, 'audit entry after shutdown: kept only in this log line');
+      return;
+    }
     if (this.#buffer.length >= this.#maxBuffered) {
       const dropped = this.#buffer.shift();
       this.#entries.inc({ outcome: 'dropped' });
@@ -84,6 +91,7 @@ export class AuditWriter {
 
   /** Shutdown: a last flush (one retry); what still cannot be written goes to the error log. */
   async close(): Promise<void> {
+    this.#closed = true;
     if ((await this.flush()) || (await this.flush())) return;
     const left = this.#buffer;
     this.#buffer = [];
