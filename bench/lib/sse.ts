@@ -8,7 +8,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { QueueStore } from '../../src/modules/queue/store.ts';
 import type { Runtime } from '../../src/platform/runtime.ts';
 import { call, pool, writeUsers } from './fixtures.ts';
-import { ROOT, type RoleProcess, type Stack } from './system.ts';
+import { ROOT, type RoleProcess, type Stack, track } from './system.ts';
 
 export interface SseResult {
   target: number;
@@ -83,6 +83,7 @@ export async function sseBench(options: {
     },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
+  track(child);
   let last: ChildStatus = { started: 0, open: 0, failed: 0, failures: {}, closedByServer: 0, events: {} };
   let buf = '';
   child.stdout?.on('data', (d: Buffer) => {

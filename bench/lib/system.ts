@@ -14,6 +14,22 @@ import { createAdmin, ensureTopics, kafkaSettings, TOPICS } from '../../src/plat
 import { migrateToLatest } from '../../src/platform/migrate.ts';
 
 export const ROOT = new URL('../..', import.meta.url).pathname.replace(/\/$/, '');
+
+/** Every child this run started: killed if the run itself is interrupted, so nothing is left behind. */
+const started = new Set<ChildProcess>();
+export function track(child: ChildProcess): void {
+  started.add(child);
+  child.once('exit', () => started.delete(child));
+}
+process.once('exit', () => {
+  for (const c of started) c.kill('SIGKILL');
+});
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    for (const c of started) c.kill('SIGKILL');
+    process.exit(130);
+  });
+}
 const PG_BASE = process.env.BENCH_DATABASE_BASE_URL ?? 'postgres://postgres@127.0.0.1:5432';
 
 export interface Stack {
@@ -198,6 +214,7 @@ export class RoleProcess {
     });
     child.stdout?.pipe(log);
     child.stderr?.pipe(log);
+    track(child);
     this.child = child;
     this.starts++;
     this.#exited = new Promise((resolve) => child.once('exit', (code) => resolve(code)));
@@ -351,6 +368,7 @@ export async function startScript(
     env: { ...process.env, ...env, PORT: String(port) },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  track(child);
   child.stderr?.pipe(log);
   await new Promise<void>((resolve, reject) => {
     child.stdout?.on('data', (d: Buffer) => {

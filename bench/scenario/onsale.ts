@@ -7,7 +7,7 @@ import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { call, createCampaign, createShow, writeUsers } from '../lib/fixtures.ts';
-import { ROOT, type Stack } from '../lib/system.ts';
+import { ROOT, type Stack, track } from '../lib/system.ts';
 import type { ScenarioSpec } from './buyers.ts';
 
 export interface OnSaleResult {
@@ -125,6 +125,7 @@ export async function onSale(options: {
       env: { ...process.env, SCENARIO: JSON.stringify(spec) },
       stdio: ['ignore', 'pipe', 'inherit'],
     });
+    track(child);
     child.stdout?.on('data', (d: Buffer) => log(`  buyers: ${d.toString().trim()}`));
     child.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`buyers exited with ${code}`))));
   });
