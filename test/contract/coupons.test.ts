@@ -170,7 +170,7 @@ describe('campaigns', () => {
     const won = answers.filter((r) => r.status === 202);
     expect(won).toHaveLength(10);
     for (const r of answers.filter((x) => x.status !== 202))
-      expect(['SOLD_OUT', 'LIMIT_REACHED']).toContain(r.body.code);
+      expect(['SOLD_OUT', 'LIMIT_REACHED']).toContain((r.body as { code?: string }).code);
     expect((await call(s, null, 'GET', `/api/v1/coupon-campaigns/${id}`)).body).toMatchObject({
       issuedCount: 10,
       remaining: 0,

@@ -26,8 +26,11 @@ export const CheckoutBody = Type.Object(
     ),
     orderName: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
     taxFreeAmount: Type.Optional(Amount),
-    /** Virtual account: hours until the deposit deadline (Toss's `validHours`). */
-    validHours: Type.Optional(Type.Number({ minimum: 0.0003, maximum: 720 })),
+    /**
+     * Virtual account: whole hours until the deposit deadline (Toss's `validHours`, stored as an
+     * integer). Shorter windows for tests: the merchant setting `virtualAccountValidHours`.
+     */
+    validHours: Type.Optional(Type.Integer({ minimum: 1, maximum: 720 })),
   },
   { additionalProperties: false },
 );
