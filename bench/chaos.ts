@@ -52,7 +52,7 @@ for (const scenario of SCENARIOS) {
     PAYMENT_RECOVERY_INTERVAL_MS: '1000',
     ...scenario.env,
   });
-  const sys = new System(stack, { standaloneSandbox: true, ...scenario.system });
+  const sys = new System(stack, scenario.system ?? {});
   const rt = benchRuntime(stack);
   const injected: string[] = [];
   const result: RunResult = {

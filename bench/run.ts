@@ -28,8 +28,8 @@ const DURATION = Number(env.BENCH_DURATION ?? 8);
 const CONNECTIONS = Number(env.BENCH_CONNECTIONS ?? 100);
 const BUYERS = Number(env.BENCH_BUYERS ?? 50_000);
 const SSE = Number(env.BENCH_SSE ?? 19_000);
-const ADMIT = Number(env.BENCH_ADMIT ?? 100);
-const MAX_ACTIVE = Number(env.BENCH_MAX_ACTIVE ?? 400);
+const ADMIT = Number(env.BENCH_ADMIT ?? 40);
+const MAX_ACTIVE = Number(env.BENCH_MAX_ACTIVE ?? 150);
 const SKIP = new Set((env.BENCH_SKIP ?? '').split(',').filter(Boolean));
 const OUT = env.BENCH_OUT ?? join(ROOT, 'bench');
 
@@ -77,7 +77,8 @@ const stack = await createStack('b', {
   TOSS_TIMEOUT_MS: '5000',
 });
 log(`stack ${stack.runId}: database ${stack.dbName}, logs in ${stack.outDir}`);
-const sys = new System(stack, { standaloneSandbox: true });
+// BENCH_STANDALONE_SANDBOX=true runs the provider sandbox as its own process (see RESULTS.md, findings)
+const sys = new System(stack, { standaloneSandbox: env.BENCH_STANDALONE_SANDBOX === 'true' });
 const helpers: { stop: () => Promise<void> }[] = [];
 const rt = benchRuntime(stack);
 const db = new pg.Pool({ connectionString: stack.databaseUrl, max: 4 });
