@@ -167,6 +167,10 @@ describe('Conventions: errors are problem documents', () => {
       ['POST', '/api/v1/payments/confirm', '{"orderId":"x","paymentKey":"y","amount":"1"}', buyer],
       ['POST', '/api/v1/coupon-campaigns', '{"kind":"NOPE","value":-1}', seller],
       ['GET', '/api/v1/seller/settlements/not-a-uuid/lines', undefined, seller],
+      ['GET', '/api/v1/performances?q=%25%5C_%27%22%00', undefined, null],
+      ['GET', '/api/v1/me/orders?before=garbage&limit=100000', undefined, buyer],
+      ['POST', '/api/v1/payments/webhooks/toss', '[1,2]', null],
+      ['POST', `/api/v1/schedules/${show.scheduleId}/holds`, '{"seatIds":[1e20]}', buyer],
     ];
     for (const [method, path, rawBody, who] of cases) {
       const res = await api(base, method, path, {
