@@ -24,7 +24,7 @@ import { createStack, dropStack, logSummary, ROOT, System, startScript } from '.
 import { onSale } from './scenario/onsale.ts';
 
 const env = process.env;
-const DURATION = Number(env.BENCH_DURATION ?? 8);
+const DURATION = Number(env.BENCH_DURATION ?? 6);
 const CONNECTIONS = Number(env.BENCH_CONNECTIONS ?? 100);
 const BUYERS = Number(env.BENCH_BUYERS ?? 50_000);
 const SSE = Number(env.BENCH_SSE ?? 19_000);
@@ -157,7 +157,7 @@ try {
       joinRpsEstimate: joinRps,
       admitPerSecond: ADMIT,
       maxActive: MAX_ACTIVE,
-      maxSecondsAfterOpen: 120,
+      maxSecondsAfterOpen: 150,
       log,
     });
     log(

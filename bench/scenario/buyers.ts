@@ -176,7 +176,7 @@ const monitor = (async () => {
 
 // everyone asks once at opening (the herd), in random order
 const shuffled = [...waiters].sort(() => Math.random() - 0.5);
-const herd = pool(shuffled, 96, poll, () => stopping);
+const herd = pool(shuffled, 160, poll, () => stopping);
 // those near the front ask every second
 const front = (async () => {
   while (!stopping) {

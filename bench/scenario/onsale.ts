@@ -55,6 +55,8 @@ export async function onSale(options: {
   couponAtCheckout?: number;
   /** Base URL of the payment provider (default: the sandbox inside the api). */
   provider?: string;
+  /** How long an admission lasts without a hold (default 20 s: no-shows give their slot back soon). */
+  admissionTtlSeconds?: number;
   /** Fixed pre-queue time instead of one computed from the join rate. */
   preQueueSeconds?: number;
   /** Runs alongside the sale from the opening on (fault injection). */
@@ -63,17 +65,23 @@ export async function onSale(options: {
   const { api, log } = options;
   const startedAt = new Date();
   // long enough for every buyer to join before the doors open (measured join rate, with margin)
-  const preQueueSeconds = Math.min(
-    150,
-    Math.max(15, Math.ceil(options.buyers.length / (0.6 * options.joinRpsEstimate)) + 5),
-  );
+  const preQueueSeconds =
+    options.preQueueSeconds ??
+    Math.min(
+      150,
+      Math.max(15, Math.ceil((1.5 * options.buyers.length) / (0.35 * options.joinRpsEstimate)) + 8),
+    );
   const opensAt = Date.now() + preQueueSeconds * 1000 + 8000;
   const show = await createShow(api, options.sellerToken, {
     title: 'On-sale night',
     ...(options.venue ?? {}),
     salesOpenAt: new Date(opensAt),
     maxTicketsPerBuyer: 4,
-    queue: { admitPerSecond: options.admitPerSecond, maxActive: options.maxActive, admissionTtlSeconds: 60 },
+    queue: {
+      admitPerSecond: options.admitPerSecond,
+      maxActive: options.maxActive,
+      admissionTtlSeconds: options.admissionTtlSeconds ?? 20,
+    },
   });
   const campaignId = await createCampaign(api, options.sellerToken, {
     name: 'Opening night 10,000 won off',
