@@ -189,7 +189,7 @@ describe('holds', () => {
         (st) => st[0] === 'AVAILABLE',
         15_000,
       );
-      const o = await call(s, b.b, 'POST', '/api/v1/orders', { holdId: h.body.holdId });
+      const o = await call<OrderBody>(s, b.b, 'POST', '/api/v1/orders', { holdId: h.body.holdId });
       expect(o.status).toBeGreaterThanOrEqual(400);
       expect(o.status).toBeLessThan(500);
     } finally {
@@ -287,8 +287,11 @@ describe('orders', () => {
 /** Every date-like string is ISO-8601 UTC (`Z`); every money field is an integer. */
 function checkConventions(value: unknown, path = '$'): void {
   if (typeof value === 'string' && /^\d{4}-\d{2}-\d{2}T/.test(value)) expect(value, path).toMatch(/Z$/);
-  if (Array.isArray(value)) value.forEach((v, i) => checkConventions(v, `${path}[${i}]`));
-  else if (value !== null && typeof value === 'object') {
+  if (Array.isArray(value)) {
+    value.forEach((v, i) => {
+      checkConventions(v, `${path}[${i}]`);
+    });
+  } else if (value !== null && typeof value === 'object') {
     for (const [k, v] of Object.entries(value)) {
       if (/(amount|price|subtotal|discount)$/i.test(k) && v !== null)
         expect(Number.isInteger(v), `${path}.${k}`).toBe(true);
@@ -302,11 +305,11 @@ it('times are ISO-8601 UTC strings and money is integer KRW, across holds, order
   const h = await holdSeats(s, b.b, show.scheduleId, b.token, {
     seatIds: [(await freeSeats(s, show, 1))[0]?.id],
   });
-  const o = await call(s, b.b, 'POST', '/api/v1/orders', { holdId: h.body.holdId });
+  const o = await call<OrderBody>(s, b.b, 'POST', '/api/v1/orders', { holdId: h.body.holdId });
   const bodies = [
     h.body,
     o.body,
-    (await call(s, b.b, 'GET', `/api/v1/orders/${(o.body as OrderBody).id}`)).body,
+    (await call(s, b.b, 'GET', `/api/v1/orders/${o.body.id}`)).body,
     (await call(s, b.b, 'GET', '/api/v1/me/orders')).body,
     (await call(s, b.b, 'GET', `/api/v1/schedules/${show.scheduleId}/queue/me`)).body,
     (await call(s, null, 'GET', `/api/v1/performances/${show.performanceId}`)).body,
@@ -314,7 +317,7 @@ it('times are ISO-8601 UTC strings and money is integer KRW, across holds, order
     (await call(s, b.b, 'GET', `/api/v1/holds/${h.body.holdId}/quote`)).body,
   ];
   for (const body of bodies) checkConventions(body);
-  await call(s, b.b, 'POST', `/api/v1/orders/${(o.body as OrderBody).id}/cancel`, {});
+  await call(s, b.b, 'POST', `/api/v1/orders/${o.body.id}/cancel`, {});
 });
 
 describe('cancellation policy (buyer-initiated refunds)', () => {

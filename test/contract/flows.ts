@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { expect } from 'vitest';
+import { api } from '../support/harness.ts';
 import { type Account, call, DAY, HOUR, type System, signup, sleep } from './system.ts';
 
 /** Shows, the waiting room, holds, orders and payments, driven through the public API. */
@@ -205,6 +206,22 @@ export async function orderSeats(
 
 export const SANDBOX_KEY = 'test_sk_queueticket_local';
 export const basic = (key: string) => `Basic ${Buffer.from(`${key}:`).toString('base64')}`;
+
+export type TossAnswer = Record<string, unknown> & { code?: string; message?: string };
+
+/** The sandbox's Toss API (`/sandbox/toss/v1...`) with Basic auth. */
+export const toss = (
+  s: System,
+  method: string,
+  path: string,
+  body?: unknown,
+  headers: Record<string, string> = {},
+  key = SANDBOX_KEY,
+) =>
+  api<TossAnswer>(s.baseUrl, method, `/sandbox/toss/v1${path}`, {
+    ...(body === undefined ? {} : { body }),
+    headers: { authorization: basic(key), ...headers },
+  });
 
 export async function checkout(
   s: System,
