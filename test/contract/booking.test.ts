@@ -145,6 +145,22 @@ describe('holds', () => {
     expect((await call(s, buyer, 'POST', `/api/v1/orders/${o.body.id}/cancel`, {})).body).toMatchObject({
       status: 'CANCELLED',
     });
+    // sold as numbered entries
+    const fan = await buyerWithAdmission(show);
+    const paid = await orderSeats(s, fan.b, show, fan.token, []).catch(() => null);
+    expect(paid).toBeNull(); // 1–8 seats or a section: an empty hold is refused
+    const h2 = await holdSeats(s, fan.b, show.scheduleId, fan.token, {
+      sectionId: pit.sectionId,
+      quantity: 2,
+    });
+    const o2 = await call<OrderBody>(s, fan.b, 'POST', '/api/v1/orders', { holdId: h2.body.holdId });
+    expect((await pay(s, fan.b, o2.body)).res.status).toBe(200);
+    const lines = (
+      await call<{ lines: { entryNumber: number | null }[] }>(s, fan.b, 'GET', `/api/v1/orders/${o2.body.id}`)
+    ).body.lines;
+    const entries = lines.map((l) => l.entryNumber);
+    expect(entries.every((e) => Number.isInteger(e))).toBe(true);
+    expect(new Set(entries).size).toBe(2);
   });
 
   it('over maxTicketsPerBuyer (default 4, across holds and paid orders) → 409 TICKET_LIMIT', async () => {

@@ -4,6 +4,7 @@ import {
   admitted,
   call,
   createShow,
+  DAY,
   eventually,
   expectProblem,
   freeSeats,
@@ -17,6 +18,7 @@ import {
   seatMap,
   signup,
   startSystem,
+  toss,
 } from './support.ts';
 
 /** API.md "Catalog" (SELLER owns what it creates; ADMIN may act on any). */
@@ -183,7 +185,13 @@ describe('Catalog: seats, stream, delete and cancel', () => {
   let admission: string;
 
   beforeAll(async () => {
-    show = await createShow(s, { seller, standing: 20 });
+    // buyers could no longer cancel (deadline passed) and would pay a 50 % fee: a cancelled show refunds in full
+    show = await createShow(s, {
+      seller,
+      standing: 20,
+      startsAt: new Date(Date.now() + 2 * DAY),
+      cancellationPolicy: { deadlineHoursBeforeStart: 72, fees: [{ daysBeforeStart: 3650, percent: 50 }] },
+    });
     admission = await admitted(s, show.scheduleId, buyer);
   });
 
@@ -267,8 +275,13 @@ describe('Catalog: seats, stream, delete and cancel', () => {
       admission,
       seats.map((x) => x.id),
     );
-    const { res } = await pay(s, buyer, o);
+    const { res, paymentKey } = await pay(s, buyer, o);
     expect(res.status, JSON.stringify(res.body)).toBe(200);
+    expectProblem(
+      await call(s, buyer, 'POST', `/api/v1/orders/${o.id}/cancel`, {}),
+      409,
+      'CANCELLATION_CLOSED',
+    );
     const sold = await seatMap(s, show.scheduleId);
     expect(sold.seats.filter((x) => seats.some((y) => y.id === x.id)).map((x) => x.status)).toEqual([
       'SOLD',
@@ -290,6 +303,10 @@ describe('Catalog: seats, stream, delete and cancel', () => {
       (x) => x.status === 'REFUNDED',
       30_000,
     );
+    expect((await toss(s, 'GET', `/payments/${paymentKey}`)).body).toMatchObject({
+      status: 'CANCELED',
+      balanceAmount: 0,
+    });
     const late = await signup(s, 'BUYER');
     const join = await call(s, late, 'POST', `/api/v1/schedules/${show.scheduleId}/queue`);
     expectProblem(join, 409, 'SALES_CLOSED');

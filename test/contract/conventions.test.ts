@@ -101,6 +101,8 @@ describe('Conventions: errors are problem documents', () => {
     expectProblem(await call(s, 'not.a.token', 'GET', '/api/v1/me'), 401);
     expectProblem(await call(s, null, 'POST', '/api/v1/venues', { nonsense: true }), 401);
     expectProblem(await call(s, null, 'POST', '/api/v1/orders', 'not an object'), 401);
+    expectProblem(await call(s, null, 'GET', '/api/v1/orders/not-a-uuid'), 401);
+    expectProblem(await call(s, null, 'POST', '/api/v1/orders/not-a-uuid/cancel', { seatIds: 'x' }), 401);
     expectProblem(
       await call(s, null, 'POST', `/api/v1/schedules/${show.scheduleId}/holds`, { seatIds: [] }),
       401,

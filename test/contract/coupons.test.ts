@@ -144,6 +144,8 @@ describe('campaigns', () => {
       campaign(),
     );
     expect(adminOnSeller.status).toBe(201);
+    const adminView = await call(s, null, 'GET', `/api/v1/coupon-campaigns/${adminOnSeller.body.id}`);
+    expect(adminView.body).toMatchObject({ fundedBy: 'PLATFORM' });
   });
 
   it('issue → 202 {status:"ISSUED", couponId}; LIMIT_REACHED, SOLD_OUT and NOT_ISSUING → 409', async () => {
