@@ -48,6 +48,7 @@ export function createModules(rt: Runtime) {
     idempotency: rt.idempotency,
     catalog,
     onShutdown: rt.onShutdown,
+    ipPerSecond: rt.config.RATE_LIMIT_IP_PER_SECOND,
   });
   const booking = createBookingModule({
     db: rt.db,

@@ -20,7 +20,10 @@ export interface BookingContext {
   db: BookingDb;
   /** For transactions that other modules join (coupon): `tx.withTables<BookingTables>()` inside. */
   platformDb: Kysely<PlatformTables>;
-  config: Pick<Config, 'HOLD_TTL_SECONDS' | 'HOLD_MAX_EXTEND_SECONDS' | 'REDIS_KEY_PREFIX'>;
+  config: Pick<
+    Config,
+    'HOLD_TTL_SECONDS' | 'HOLD_MAX_EXTEND_SECONDS' | 'REDIS_KEY_PREFIX' | 'RATE_LIMIT_IP_PER_SECOND'
+  >;
   logger: Logger;
   holds: HoldRepository;
   orders: OrderRepository;

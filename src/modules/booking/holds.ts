@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { decodeJwt } from 'jose';
+import { Errors } from '../../platform/errors.ts';
 import { type BookingContext, MAX_SEATS_HELD_PER_USER, withLoaded } from './context.ts';
 import { BookingErrors } from './errors.ts';
 import type { BookingEvent, HoldEventPayload } from './events.ts';
@@ -10,6 +11,8 @@ import { assertSalesNotHalted } from './sales-gate.ts';
 
 export interface PlaceHoldInput {
   userId: string;
+  /** the request's address, counted against RATE_LIMIT_IP_PER_SECOND by the hold script */
+  ip: string;
   scheduleId: string;
   admissionToken: string | undefined;
   seatIds?: number[];
@@ -87,6 +90,7 @@ export async function placeHold(ctx: BookingContext, input: PlaceHoldInput): Pro
   const expMs = nowMs + ctx.config.HOLD_TTL_SECONDS * 1000;
   const capMs = expMs + ctx.config.HOLD_MAX_EXTEND_SECONDS * 1000;
   const limits = { perUserCap: MAX_SEATS_HELD_PER_USER, maxTickets: schedule.maxTicketsPerBuyer };
+  const from = { ip: input.ip, perSecond: ctx.config.RATE_LIMIT_IP_PER_SECOND };
   const admissionExpiresAt = admissionExpiry(token);
   const s: NewHold = {
     scheduleId,
@@ -112,7 +116,7 @@ export async function placeHold(ctx: BookingContext, input: PlaceHoldInput): Pro
       throw BookingErrors.unknownSeats(seatIds.filter((id) => !ids.has(id)));
     }
     quantity = seatIds.length;
-    outcome = await withLoaded(ctx, scheduleId, () => ctx.store.holdSeats(s, seatIds, limits));
+    outcome = await withLoaded(ctx, scheduleId, () => ctx.store.holdSeats(s, seatIds, limits, from));
   } else {
     const section =
       input.sectionId === undefined
@@ -122,7 +126,7 @@ export async function placeHold(ctx: BookingContext, input: PlaceHoldInput): Pro
     sectionId = section.sectionId;
     quantity = input.quantity ?? 1;
     const wanted = { sectionId, quantity, capacity: section.capacity };
-    outcome = await withLoaded(ctx, scheduleId, () => ctx.store.holdStanding(s, wanted, limits));
+    outcome = await withLoaded(ctx, scheduleId, () => ctx.store.holdStanding(s, wanted, limits, from));
   }
 
   if (outcome.kind !== 'OK') {
@@ -134,6 +138,8 @@ export async function placeHold(ctx: BookingContext, input: PlaceHoldInput): Pro
         throw BookingErrors.standingFull(outcome.available);
       case 'LIMIT':
         throw BookingErrors.ticketLimit(schedule.maxTicketsPerBuyer, outcome.current);
+      case 'LIMITED':
+        throw Errors.rateLimited(1);
       default:
         throw BookingErrors.holdNotRecorded();
     }
@@ -185,9 +191,8 @@ export async function placeHold(ctx: BookingContext, input: PlaceHoldInput): Pro
       : ctx.queue.retainAdmission(scheduleId, userId, expMs).catch((err: unknown) => {
           ctx.logger.warn({ err, scheduleId, userId }, 'could not retain the admission slot for a hold');
         });
-  const indexed = ctx.store.indexHold(holdId, scheduleId, capMs).catch(() => undefined);
   try {
-    await Promise.all([recorded, retained, indexed]);
+    await Promise.all([recorded, retained]);
   } catch (err) {
     ctx.logger.error({ err, holdId, scheduleId }, 'hold not recorded in PostgreSQL; seats given back');
     await ctx.store.release(scheduleId, holdId, userId, 'SYSTEM').catch(() => undefined);
@@ -196,7 +201,8 @@ export async function placeHold(ctx: BookingContext, input: PlaceHoldInput): Pro
   }
   // Redis lost the schedule between the script and the commit: a reload may have read PostgreSQL
   // before this row existed and given the seats to someone else. Refuse rather than acknowledge.
-  if (!(await ctx.store.holdExists(scheduleId, holdId))) {
+  // (The hold → schedule index for DELETE rides in the same round trip.)
+  if (!(await ctx.store.confirmHold(scheduleId, holdId, capMs))) {
     const at = new Date();
     await ctx.journal
       .write({ kind: 'end', holdId, status: 'RELEASED', at, event: holdEvent('hold.released', hold, at) })
@@ -233,10 +239,17 @@ export async function getHold(ctx: BookingContext, userId: string, holdId: strin
  * hold → schedule index lets this run without a PostgreSQL read; without it (Redis lost it), the record
  * says where the hold is.
  */
-export async function releaseHold(ctx: BookingContext, userId: string, holdId: string): Promise<void> {
+export async function releaseHold(
+  ctx: BookingContext,
+  userId: string,
+  holdId: string,
+  ip: string,
+): Promise<void> {
   const indexed = await ctx.store.scheduleOfHold(holdId);
   if (indexed !== null) {
-    const outcome = await ctx.store.release(indexed, holdId, userId, 'USER');
+    const from = { ip, perSecond: ctx.config.RATE_LIMIT_IP_PER_SECOND };
+    const outcome = await ctx.store.release(indexed, holdId, userId, 'USER', Date.now(), from);
+    if (outcome.kind === 'LIMITED') throw Errors.rateLimited(1);
     if (outcome.kind === 'ORDERED') throw BookingErrors.holdInOrder(outcome.orderId);
     if (outcome.kind === 'OK') {
       const r = outcome.hold;

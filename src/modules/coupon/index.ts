@@ -57,6 +57,11 @@ export interface CouponDeps {
   options?: CouponOptions;
   /** Where the relay publishes grants (default: Kafka `coupon.issues`). */
   publisher?: GrantPublisher;
+  /**
+   * Requests per second one address may make (RATE_LIMIT_IP_PER_SECOND). The issue route counts it in
+   * its own script (per address and campaign) instead of the platform's separate call; default: no limit.
+   */
+  ipPerSecond?: number;
 }
 
 /**
@@ -94,6 +99,7 @@ export function createCouponModule(deps: CouponDeps) {
       issued: (result) => issuedCounter.inc({ result }),
       stored: (by, outcome, n = 1) => storedCounter.inc({ by, outcome }, n),
     },
+    ipPerSecond: deps.ipPerSecond ?? Number.MAX_SAFE_INTEGER,
   };
 
   const publisher = deps.publisher ?? kafkaGrantPublisher(deps.kafka, o.relaySendTimeoutMs ?? 10_000);

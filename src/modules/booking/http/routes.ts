@@ -32,6 +32,11 @@ export interface BookingRouteDeps {
 }
 
 const buyer = { roles: ['BUYER'] as const };
+/**
+ * Hold and release count the per-address limit inside their own Lua script (per address and schedule,
+ * as the queue's join and poll do), which saves the platform's separate Redis call on the hot path.
+ */
+const buyerCountedInScript = { roles: ['BUYER'] as const, skipIpLimit: true };
 
 export function registerBookingRoutes(app: HttpApp, deps: BookingRouteDeps): void {
   const { ctx, idempotency, feed } = deps;
@@ -40,7 +45,7 @@ export function registerBookingRoutes(app: HttpApp, deps: BookingRouteDeps): voi
   app.post(
     '/api/v1/schedules/:scheduleId/holds',
     {
-      config: buyer,
+      config: buyerCountedInScript,
       schema: {
         tags,
         params: ScheduleParams,
@@ -62,6 +67,7 @@ export function registerBookingRoutes(app: HttpApp, deps: BookingRouteDeps): voi
         statusCode: 201,
         body: await placeHold(ctx, {
           userId,
+          ip: request.ip,
           scheduleId: request.params.scheduleId,
           admissionToken: request.headers['x-admission-token'],
           ...(bySeats
@@ -80,9 +86,9 @@ export function registerBookingRoutes(app: HttpApp, deps: BookingRouteDeps): voi
 
   app.delete(
     '/api/v1/holds/:holdId',
-    { config: buyer, schema: { tags, params: HoldParams } },
+    { config: buyerCountedInScript, schema: { tags, params: HoldParams } },
     async (request, reply) => {
-      await releaseHold(ctx, principalOf(request).userId, request.params.holdId);
+      await releaseHold(ctx, principalOf(request).userId, request.params.holdId, request.ip);
       return reply.code(204).send();
     },
   );

@@ -12,6 +12,7 @@
  *                   p performance, ax admission expiry (ms or '')
  *   {h:<holdId>}    string (own hash tag) the hold's scheduleId, so DELETE /holds/{id} needs no PostgreSQL read
  *   u:<uid>  zset   `holdId|n` scored by expiry: the user's live holds in this schedule
+ *   rl:<s>   hash   address → hold/release requests in second <s> (per-address limit), expires after 2 s
  *
  * Without `m.exat` the schedule is not loaded (fresh, or Redis lost its data): scripts that decide
  * availability answer INIT and the caller seeds from PostgreSQL first (seed.ts).
@@ -23,18 +24,31 @@ local function keep(key, at)
   if t == -1 or (t >= 0 and t < at) then redis.call('PEXPIREAT', key, at) end
 end
 local function chan(m) return string.sub(m, 1, -2) .. 'ch' end
+-- The per-address limit of the request path (RATE_LIMIT_IP_PER_SECOND), counted here rather than by a
+-- separate Redis call per request: key = this schedule's hash of the current 1 s window ("rl:<window>"),
+-- field = address. Per address and schedule. ip '' (background callers) counts nothing.
+local function overIpLimit(key, ip, limit)
+  if ip == '' then return false end
+  local n = redis.call('HINCRBY', key, ip, 1)
+  if n == 1 and redis.call('PTTL', key) < 0 then redis.call('PEXPIRE', key, 2000) end
+  return n > tonumber(limit)
+end
 `;
 
-/** Seated hold. KEYS m seats h u paid; ARGV holdId userId now exp cap perUser maxTickets keepMs performanceId admissionExp seat... */
+/**
+ * Seated hold. KEYS m seats h u paid rl; ARGV holdId userId now exp cap perUser maxTickets keepMs
+ * performanceId admissionExp ip ipLimit seat... → OK fence | INIT | LIMITED | TAKEN seat... | LIMIT held
+ */
 export const HOLD_SEATS = `${COMMON}
 local m, seats, hk, uk, paid = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
 local exat = redis.call('HGET', m, 'exat')
 if not exat then return {'INIT'} end
+if overIpLimit(KEYS[6], ARGV[11], ARGV[12]) then return {'LIMITED'} end
 local holdId, userId, now, exp = ARGV[1], ARGV[2], tonumber(ARGV[3]), ARGV[4]
 local perUser, maxTickets, keepMs = tonumber(ARGV[6]), tonumber(ARGV[7]), tonumber(ARGV[8])
-local n = #ARGV - 10
+local n = #ARGV - 12
 local ids = {}
-for i = 1, n do ids[i] = ARGV[10 + i] end
+for i = 1, n do ids[i] = ARGV[12 + i] end
 local vals = redis.call('HMGET', seats, unpack(ids))
 local bad = {}
 for i = 1, n do
@@ -80,11 +94,15 @@ local function cleanup(st, stz, now)
 end
 `;
 
-/** Standing hold. KEYS m st stz h u paid; ARGV holdId userId now exp cap perUser maxTickets keepMs sectionId qty capacity performanceId admissionExp */
+/**
+ * Standing hold. KEYS m st stz h u paid rl; ARGV holdId userId now exp cap perUser maxTickets keepMs
+ * sectionId qty capacity performanceId admissionExp ip ipLimit
+ */
 export const HOLD_STANDING = `${COMMON}${STANDING_CLEANUP}
 local m, st, stz, hk, uk, paid = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6]
 local exat = redis.call('HGET', m, 'exat')
 if not exat then return {'INIT'} end
+if overIpLimit(KEYS[7], ARGV[14], ARGV[15]) then return {'LIMITED'} end
 local holdId, userId, now, exp = ARGV[1], ARGV[2], tonumber(ARGV[3]), ARGV[4]
 local perUser, maxTickets, keepMs = tonumber(ARGV[6]), tonumber(ARGV[7]), tonumber(ARGV[8])
 local sec, qty, capacity = ARGV[9], tonumber(ARGV[10]), tonumber(ARGV[11])
@@ -111,14 +129,15 @@ return {'OK', fence}
 `;
 
 /**
- * Release. KEYS m seats st stz h u; ARGV holdId userId mode now → OK user kind seats sec n exp fence performanceId
- * admissionExp freed... | GONE | ORDERED orderId | LIVE. mode USER: only the owner, not while
+ * Release. KEYS m seats st stz h u rl; ARGV holdId userId mode now ip ipLimit → OK user kind seats sec n exp fence
+ * performanceId admissionExp freed... | GONE | ORDERED orderId | LIVE | LIMITED. mode USER: only the owner, not while
  * ordered; EXPIRE: only once lapsed and not ordered; SYSTEM: unconditionally. Only seat entries still
  * carrying this hold id are removed (fencing: a seat re-held by someone else after a lapse stays theirs).
  */
 export const RELEASE = `${COMMON}
 local m, seats, st, stz, hk, uk = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6]
 local holdId, userId, mode, now = ARGV[1], ARGV[2], ARGV[3], tonumber(ARGV[4])
+if overIpLimit(KEYS[7], ARGV[5], ARGV[6]) then return {'LIMITED'} end
 local h = redis.call('HMGET', hk, 'u', 'k', 'seats', 'sec', 'n', 'e', 'st', 'o', 'f', 'p', 'ax')
 if not h[1] then return {'GONE'} end
 if mode == 'USER' then

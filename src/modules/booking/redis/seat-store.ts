@@ -11,6 +11,19 @@ import {
   SYNC_ORDER,
   UNCLAIM,
 } from './scripts.ts';
+import type {
+  ClaimOutcome,
+  ExtendOutcome,
+  HoldLimits,
+  HoldOutcome,
+  NewHold,
+  OrderSync,
+  ReleasedHold,
+  ReleaseMode,
+  ReleaseOutcome,
+  RequestAddress,
+  SeedData,
+} from './seat-types.ts';
 
 type Reply = (string | number)[];
 
@@ -22,99 +35,26 @@ export const seatKeys = (scheduleId: string) => {
 const holdKey = (scheduleId: string, holdId: string) => `${tag(scheduleId)}h:${holdId}`;
 const userKey = (scheduleId: string, userId: string) => `${tag(scheduleId)}u:${userId}`;
 const holdIndexKey = (holdId: string) => `seat:{h:${holdId}}:s`;
+/** The schedule's per-address request counts of the current second (counted inside the scripts). */
+const rateKey = (scheduleId: string, nowMs: number) => `${tag(scheduleId)}rl:${Math.floor(nowMs / 1000)}`;
 /** Pub/sub channel of a schedule's seat changes; ioredis does not prefix channels, so the prefix is explicit. */
 export const seatChannel = (prefix: string, scheduleId: string) => `${prefix}${tag(scheduleId)}ch`;
 
-export type HoldOutcome =
-  | { kind: 'OK'; fence: number }
-  | { kind: 'INIT' }
-  | { kind: 'TAKEN'; seatIds: number[] }
-  | { kind: 'FULL'; available: number }
-  | { kind: 'LIMIT'; current: number };
+export type {
+  ClaimOutcome,
+  ExtendOutcome,
+  HoldLimits,
+  HoldOutcome,
+  NewHold,
+  OrderSync,
+  ReleasedHold,
+  ReleaseMode,
+  ReleaseOutcome,
+  RequestAddress,
+  SeedData,
+} from './seat-types.ts';
 
-export type ReleaseMode = 'USER' | 'EXPIRE' | 'SYSTEM';
-export interface ReleasedHold {
-  userId: string;
-  kind: 'S' | 'T';
-  seatIds: number[];
-  sectionId: string | null;
-  quantity: number;
-  expiresAtMs: number;
-  fence: number;
-  performanceId: string;
-  admissionExpiresAtMs: number | null;
-}
-
-export type ReleaseOutcome =
-  | { kind: 'OK'; hold: ReleasedHold; freedSeatIds: number[] }
-  | { kind: 'GONE' }
-  | { kind: 'ORDERED'; orderId: string }
-  | { kind: 'LIVE' };
-
-export type ClaimOutcome =
-  | { kind: 'OK'; expiresAtMs: number }
-  | { kind: 'INIT' | 'GONE' | 'EXPIRED' | 'LOST' }
-  | { kind: 'ORDERED'; orderId: string };
-
-export type ExtendOutcome =
-  | { kind: 'OK'; expiresAtMs: number }
-  | { kind: 'CAP'; capMs: number }
-  | { kind: 'GONE' | 'ORDERED' | 'EXPIRED' | 'LOST' };
-
-export interface HoldLimits {
-  perUserCap: number;
-  maxTickets: number;
-}
-
-export interface SeedData {
-  exat: string;
-  keepMs: string;
-  fenceFloor: string;
-  sold: [string, string][];
-  standingSold: [string, string][];
-  paid: [string, string][];
-  users: string[];
-  holds: {
-    id: string;
-    u: string;
-    k: 'S' | 'T';
-    seats: string;
-    sec: string;
-    n: string;
-    e: string;
-    cap: string;
-    f: string;
-    st: 'H' | 'O';
-    o: string;
-    p: string;
-    ax: string;
-  }[];
-}
-
-/** What the Lua scripts need to know about a new hold besides its seats. */
-export interface NewHold {
-  scheduleId: string;
-  holdId: string;
-  userId: string;
-  performanceId: string;
-  nowMs: number;
-  expMs: number;
-  capMs: number;
-  admissionExpMs: number | null;
-}
-
-export interface OrderSync {
-  scheduleId: string;
-  orderId: string;
-  holdId: string;
-  userId: string;
-  holdQuantity: number;
-  paidCount: number;
-  sectionId: string | null;
-  sectionSold: number;
-  soldSeatIds: number[];
-  freedSeatIds: number[];
-}
+const noAddress: RequestAddress = { ip: '', perSecond: 0 };
 
 /** Typed access to the seat-state scripts of one Redis (one call = one atomic script). */
 export class SeatStore {
@@ -135,9 +75,9 @@ export class SeatStore {
   constructor(redis: Redis, keepMs: number) {
     this.#redis = redis;
     this.#keepMs = keepMs;
-    this.#holdSeats = defineLua(redis, 'qtBookHoldSeats', 5, HOLD_SEATS);
-    this.#holdStanding = defineLua(redis, 'qtBookHoldStanding', 6, HOLD_STANDING);
-    this.#release = defineLua(redis, 'qtBookRelease', 6, RELEASE);
+    this.#holdSeats = defineLua(redis, 'qtBookHoldSeats', 6, HOLD_SEATS);
+    this.#holdStanding = defineLua(redis, 'qtBookHoldStanding', 7, HOLD_STANDING);
+    this.#release = defineLua(redis, 'qtBookRelease', 7, RELEASE);
     this.#claim = defineLua(redis, 'qtBookClaim', 4, CLAIM);
     this.#unclaim = defineLua(redis, 'qtBookUnclaim', 1, UNCLAIM);
     this.#extend = defineLua(redis, 'qtBookExtend', 5, EXTEND);
@@ -151,10 +91,22 @@ export class SeatStore {
     return this.#keepMs;
   }
 
-  async holdSeats(s: NewHold, seatIds: readonly number[], limits: HoldLimits): Promise<HoldOutcome> {
+  async holdSeats(
+    s: NewHold,
+    seatIds: readonly number[],
+    limits: HoldLimits,
+    from: RequestAddress = noAddress,
+  ): Promise<HoldOutcome> {
     const k = seatKeys(s.scheduleId);
     const reply = await this.#holdSeats(
-      [k.m, k.seats, holdKey(s.scheduleId, s.holdId), userKey(s.scheduleId, s.userId), k.paid],
+      [
+        k.m,
+        k.seats,
+        holdKey(s.scheduleId, s.holdId),
+        userKey(s.scheduleId, s.userId),
+        k.paid,
+        rateKey(s.scheduleId, s.nowMs),
+      ],
       [
         s.holdId,
         s.userId,
@@ -166,6 +118,8 @@ export class SeatStore {
         this.#keepMs,
         s.performanceId,
         s.admissionExpMs ?? '',
+        from.ip,
+        from.perSecond,
         ...seatIds,
       ],
     );
@@ -176,10 +130,19 @@ export class SeatStore {
     s: NewHold,
     section: { sectionId: string; quantity: number; capacity: number },
     limits: HoldLimits,
+    from: RequestAddress = noAddress,
   ): Promise<HoldOutcome> {
     const k = seatKeys(s.scheduleId);
     const reply = await this.#holdStanding(
-      [k.m, k.st, k.stz, holdKey(s.scheduleId, s.holdId), userKey(s.scheduleId, s.userId), k.paid],
+      [
+        k.m,
+        k.st,
+        k.stz,
+        holdKey(s.scheduleId, s.holdId),
+        userKey(s.scheduleId, s.userId),
+        k.paid,
+        rateKey(s.scheduleId, s.nowMs),
+      ],
       [
         s.holdId,
         s.userId,
@@ -194,6 +157,8 @@ export class SeatStore {
         section.capacity,
         s.performanceId,
         s.admissionExpMs ?? '',
+        from.ip,
+        from.perSecond,
       ],
     );
     return holdOutcome(reply);
@@ -205,11 +170,20 @@ export class SeatStore {
     userId: string,
     mode: ReleaseMode,
     nowMs = Date.now(),
+    from: RequestAddress = noAddress,
   ): Promise<ReleaseOutcome> {
     const k = seatKeys(scheduleId);
     const reply = await this.#release(
-      [k.m, k.seats, k.st, k.stz, holdKey(scheduleId, holdId), userKey(scheduleId, userId)],
-      [holdId, userId, mode, nowMs],
+      [
+        k.m,
+        k.seats,
+        k.st,
+        k.stz,
+        holdKey(scheduleId, holdId),
+        userKey(scheduleId, userId),
+        rateKey(scheduleId, nowMs),
+      ],
+      [holdId, userId, mode, nowMs, from.ip, from.perSecond],
     );
     const kind = String(reply[0]);
     if (kind === 'OK') {
@@ -228,7 +202,8 @@ export class SeatStore {
       return { kind, hold, freedSeatIds: reply.slice(10).map(Number) };
     }
     if (kind === 'ORDERED') return { kind, orderId: String(reply[1]) };
-    return { kind: kind === 'LIVE' ? 'LIVE' : 'GONE' };
+    if (kind === 'LIVE' || kind === 'LIMITED') return { kind };
+    return { kind: 'GONE' };
   }
 
   async claim(
@@ -314,17 +289,22 @@ export class SeatStore {
     return init === null ? `unloaded:${Date.now()}` : `${init}:${v ?? 0}`;
   }
 
-  /** The hold → schedule index (own hash tag), so a release needs no PostgreSQL read. */
-  async indexHold(holdId: string, scheduleId: string, untilMs: number): Promise<void> {
-    await this.#redis.set(holdIndexKey(holdId), scheduleId, 'PXAT', untilMs + this.#keepMs);
-  }
-
   async scheduleOfHold(holdId: string): Promise<string | null> {
     return this.#redis.get(holdIndexKey(holdId));
   }
 
-  async holdExists(scheduleId: string, holdId: string): Promise<boolean> {
-    return (await this.#redis.exists(holdKey(scheduleId, holdId))) === 1;
+  /**
+   * After the hold's commit: whether Redis still has it, plus the hold → schedule index (own hash tag,
+   * so a release needs no PostgreSQL read), in one round trip (two commands of different slots,
+   * pipelined). The index of a hold found missing is harmless: DELETE then finds no hold in that
+   * schedule and reads the record.
+   */
+  async confirmHold(scheduleId: string, holdId: string, capMs: number): Promise<boolean> {
+    const [exists] = await Promise.all([
+      this.#redis.exists(holdKey(scheduleId, holdId)),
+      this.#redis.set(holdIndexKey(holdId), scheduleId, 'PXAT', capMs + this.#keepMs).catch(() => undefined),
+    ]);
+    return exists === 1;
   }
 
   async isLoaded(scheduleId: string): Promise<boolean> {
@@ -369,6 +349,8 @@ function holdOutcome(reply: Reply): HoldOutcome {
       return { kind, available: Number(reply[1]) };
     case 'LIMIT':
       return { kind, current: Number(reply[1]) };
+    case 'LIMITED':
+      return { kind };
     default:
       return { kind: 'INIT' };
   }

@@ -59,7 +59,9 @@ export function registerCouponRoutes(app: HttpApp, r: CouponResources, idempoten
   app.post(
     '/api/v1/coupon-campaigns/:id/issue',
     {
-      config: { roles: ['BUYER'] },
+      // The per-address limit is counted by the issue script itself (per address and campaign): no
+      // separate Redis call per request.
+      config: { roles: ['BUYER'], skipIpLimit: true },
       // No body: anything sent is ignored. Idempotency-Key is kept in Redis by the issue script itself.
       schema: {
         tags: ['coupon'],
@@ -70,7 +72,8 @@ export function registerCouponRoutes(app: HttpApp, r: CouponResources, idempoten
     },
     async (request, reply) => {
       const key = request.headers['idempotency-key'];
-      const issued = await issueCoupon(r, request.params.id, principalOf(request).userId, key);
+      const userId = principalOf(request).userId;
+      const issued = await issueCoupon(r, request.params.id, userId, key, request.ip);
       if (issued.replayed) reply.header('idempotent-replayed', 'true');
       return reply.code(202).send({ status: 'ISSUED', couponId: issued.couponId });
     },

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { Errors } from '../../../platform/errors.ts';
 import { CouponErrors } from '../errors.ts';
 import type { CouponResources } from '../resources.ts';
 import { ensureLoaded } from './loader.ts';
@@ -39,15 +40,22 @@ export async function issueCoupon(
   campaignId: string,
   userId: string,
   idempotencyKey?: string,
+  ip = '',
 ): Promise<{ couponId: string; replayed: boolean }> {
   const couponId = randomUUID();
-  let outcome = await r.state.issue(campaignId, userId, couponId, idempotencyKey);
+  const from = { ip, perSecond: r.ipPerSecond };
+  let outcome = await r.state.issue(campaignId, userId, couponId, idempotencyKey, from);
   if (outcome.kind === 'NOT_LOADED') {
     const loaded = await loadOnce(r, campaignId);
     if (loaded === 'NOT_FOUND') throw CouponErrors.campaignNotFound();
     if (loaded === 'TOO_OLD') throw CouponErrors.issueRefused('NOT_ISSUING');
+    // the first call counted this request already (the limit comes before the state check)
     outcome = await r.state.issue(campaignId, userId, couponId, idempotencyKey);
     if (outcome.kind === 'NOT_LOADED') throw CouponErrors.stateUnavailable();
+  }
+  if (outcome.kind === 'LIMITED') {
+    r.counters.issued('RATE_LIMITED');
+    throw Errors.rateLimited(1);
   }
   if (outcome.kind === 'REFUSED') {
     r.counters.issued(outcome.reason);
@@ -55,8 +63,10 @@ export async function issueCoupon(
   }
   r.counters.issued('ISSUED');
   if (!outcome.replayed) {
-    // Best effort: lets checkout use the coupon before the consumer stored it. The grant itself is safe.
-    await r.state
+    // Best effort: lets checkout use the coupon before the consumer stored it. The grant itself is safe,
+    // so the 202 does not wait for this write; it is queued on the same Redis connection before the
+    // answer leaves, so this process's later reads (quote, /me/coupons, checkout) come after it.
+    r.state
       .addPending(userId, campaignId, outcome.couponId)
       .catch((err: unknown) => r.logger.warn({ err, campaignId }, 'could not index a pending coupon'));
   }

@@ -17,6 +17,8 @@ export function campaignKeys(campaignId: string) {
     grants: `${base}:grants`,
     /** stream: one entry per grant, read by the relay that publishes to Kafka */
     stream: `${base}:stream`,
+    /** hash: address → issue requests in second <s> (the per-address limit, counted by the script) */
+    rate: (second: number) => `${base}:rl:${second}`,
     idem: (userId: string, key: string) =>
       `${base}:idem:${userId}:${createHash('sha256').update(key).digest('base64url').slice(0, 22)}`,
   };
@@ -29,7 +31,14 @@ export const pendingKey = (userId: string) => `cpn:{u:${userId}}:pending`;
 // stock left; then takes one unit, counts the user and records the grant in the hash and the stream.
 // Redis's own clock (TIME) so every api process agrees on the window. Nothing to compensate: the
 // unit is taken only when every check passed.
+// First of all it counts the request against the per-address limit (RATE_LIMIT_IP_PER_SECOND, per
+// address and campaign, KEYS[7] = this second's hash) instead of a separate Redis call per request.
 const ISSUE = `
+if ARGV[5] ~= '' then
+  local n = redis.call('HINCRBY', KEYS[7], ARGV[5], 1)
+  if n == 1 and redis.call('PTTL', KEYS[7]) < 0 then redis.call('PEXPIRE', KEYS[7], 2000) end
+  if n > tonumber(ARGV[6]) then return {'LIMITED'} end
+end
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local useIdem = ARGV[4] == '1'
@@ -62,6 +71,14 @@ if useIdem then redis.call('SET', KEYS[6], result, 'PX', ARGV[3]) end
 return {result}
 `;
 
+// The per-user pending index (its own slot): add the grant and push the set's expiry, one command.
+const PENDING = `
+redis.call('SADD', KEYS[1], ARGV[1])
+redis.call('PEXPIRE', KEYS[1], ARGV[2])
+return 1
+`;
+const PENDING_TTL_MS = 3 * 24 * 3600 * 1000;
+
 // Loads a campaign's issue state unless it is there already (a live state always wins over a rebuild).
 const LOAD = `
 if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
@@ -84,7 +101,14 @@ return 1
 export type IssueOutcome =
   | { kind: 'ISSUED'; couponId: string; replayed: boolean }
   | { kind: 'REFUSED'; reason: IssueRefusal; replayed: boolean }
-  | { kind: 'NOT_LOADED' };
+  | { kind: 'NOT_LOADED' }
+  | { kind: 'LIMITED' };
+
+/** The request's address, counted against its per-second limit by the issue script ('' counts nothing). */
+export interface IssueAddress {
+  ip: string;
+  perSecond: number;
+}
 
 export interface CampaignLoad {
   campaignId: string;
@@ -126,12 +150,14 @@ export class IssueState {
   readonly #issue: LuaScript<string[]>;
   readonly #load: LuaScript<number>;
   readonly #stop: LuaScript<number>;
+  readonly #pending: LuaScript<number>;
 
   constructor(redis: Redis) {
     this.#redis = redis;
-    this.#issue = defineLua<string[]>(redis, 'qtCouponIssue', 6, ISSUE);
+    this.#issue = defineLua<string[]>(redis, 'qtCouponIssue', 7, ISSUE);
     this.#load = defineLua<number>(redis, 'qtCouponLoad', 2, LOAD);
     this.#stop = defineLua<number>(redis, 'qtCouponStop', 1, STOP);
+    this.#pending = defineLua<number>(redis, 'qtCouponPending', 1, PENDING);
   }
 
   async issue(
@@ -139,17 +165,19 @@ export class IssueState {
     userId: string,
     couponId: string,
     idempotencyKey?: string,
+    from: IssueAddress = { ip: '', perSecond: 0 },
   ): Promise<IssueOutcome> {
     const k = campaignKeys(campaignId);
     const useIdem = idempotencyKey !== undefined;
     const idemKey = useIdem ? k.idem(userId, idempotencyKey) : `${k.meta}:no-idem`;
     const reply = await this.#issue(
-      [k.meta, k.stock, k.users, k.grants, k.stream, idemKey],
-      [userId, couponId, IDEMPOTENCY_TTL_MS, useIdem ? '1' : '0'],
+      [k.meta, k.stock, k.users, k.grants, k.stream, idemKey, k.rate(Math.floor(Date.now() / 1000))],
+      [userId, couponId, IDEMPOTENCY_TTL_MS, useIdem ? '1' : '0', from.ip, from.perSecond],
     );
     const replayed = reply[0] === 'REPLAY';
     const result = replayed ? reply[1] : reply[0];
     if (result === 'NOT_LOADED') return { kind: 'NOT_LOADED' };
+    if (result === 'LIMITED') return { kind: 'LIMITED' };
     if (result?.startsWith('ISSUED:')) return { kind: 'ISSUED', couponId: result.slice(7), replayed };
     if (result !== undefined && REFUSALS.has(result))
       return { kind: 'REFUSED', reason: result as IssueRefusal, replayed };
@@ -237,11 +265,7 @@ export class IssueState {
   }
 
   async addPending(userId: string, campaignId: string, couponId: string): Promise<void> {
-    const key = pendingKey(userId);
-    await Promise.all([
-      this.#redis.sadd(key, `${campaignId}:${couponId}`),
-      this.#redis.pexpire(key, 3 * 24 * 3600 * 1000),
-    ]);
+    await this.#pending([pendingKey(userId)], [`${campaignId}:${couponId}`, PENDING_TTL_MS]);
   }
 
   /** The user's grants that may not be stored yet: [campaignId, couponId] pairs. */
