@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, {
+  type FastifyContextConfig,
   type FastifyError,
   type FastifyInstance,
   type FastifyReply,
@@ -15,6 +16,7 @@ import type { Principal, Role, TokenService } from '../tokens.ts';
 import { fromDependencyError } from './dependency-errors.ts';
 import { problemFrom, sendProblem } from './problem.ts';
 import type { RateLimiter } from './rate-limit.ts';
+import { lazyChildLogger } from './request-logger.ts';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -28,6 +30,8 @@ declare module 'fastify' {
   }
   interface FastifyRequest {
     principal: Principal | null;
+    /** The route's config, noted by the onRequest hook (request.routeOptions builds a new object per read). */
+    routeConfig: FastifyContextConfig | null;
   }
 }
 
@@ -59,6 +63,8 @@ export function createHttpApp(deps: HttpDeps): HttpApp {
     loggerInstance: logger,
     // Per-request access lines would double log volume on the hot path; errors and 5xx are logged instead.
     logController: new LogController({ disableRequestLogging: true }),
+    // request.log is made on first use (most requests log nothing): see request-logger.ts
+    childLoggerFactory: lazyChildLogger,
     bodyLimit: config.BODY_LIMIT_BYTES,
     requestIdHeader: 'x-request-id',
     genReqId: () => randomUUID(),
@@ -76,42 +82,53 @@ export function createHttpApp(deps: HttpDeps): HttpApp {
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   app.decorateRequest('principal', null);
+  app.decorateRequest('routeConfig', null);
   // JSON only: a text/plain body is refused with 415 instead of reaching schema validation as a string.
   app.removeContentTypeParser('text/plain');
 
-  app.addHook('onRequest', async (request, reply) => {
-    reply.header('x-request-id', request.id);
-    const routeConfig = request.routeOptions.config;
-    if (!routeConfig.skipIpLimit) {
-      await rateLimiter.hit(
-        { name: 'ip', limit: config.RATE_LIMIT_IP_PER_SECOND, windowMs: 1000 },
-        request.ip,
-      );
-    }
+  const ipRule = { name: 'ip', limit: config.RATE_LIMIT_IP_PER_SECOND, windowMs: 1000 };
+
+  /** The token's principal, then the route's auth and role rules: the error to answer with, or null. */
+  const authenticate = (request: FastifyRequest, routeConfig: FastifyContextConfig): AppError | null => {
     const token = bearerToken(request, routeConfig.tokenInQuery === true);
-    if (token !== null) request.principal = await tokens.verifyAccess(token);
-    if (routeConfig.auth === 'public' || request.is404) return;
+    if (token !== null) request.principal = tokens.verifyAccessSync(token);
+    if (routeConfig.auth === 'public' || request.is404) return null;
     if (request.principal === null) {
-      throw token === null
+      return token === null
         ? Errors.unauthenticated()
         : Errors.unauthenticated('the access token is invalid or expired');
     }
     const roles = routeConfig.roles;
     if (roles !== undefined && !roles.includes(request.principal.role)) {
-      throw Errors.forbidden(`this action needs one of the roles ${roles.join(', ')}`);
+      return Errors.forbidden(`this action needs one of the roles ${roles.join(', ')}`);
     }
+    return null;
+  };
+
+  // Callback-style hooks (no async function): on routes exempt from the per-IP check (the queue's join and
+  // poll count it in their own script) the hook runs synchronously, without a promise or microtask hop.
+  app.addHook('onRequest', (request, reply, done) => {
+    reply.header('x-request-id', request.id);
+    const routeConfig = request.routeOptions.config;
+    request.routeConfig = routeConfig;
+    if (routeConfig.skipIpLimit === true) {
+      done(authenticate(request, routeConfig) ?? undefined);
+      return;
+    }
+    rateLimiter
+      .hit(ipRule, request.ip)
+      .then(() => authenticate(request, routeConfig))
+      .then((error) => done(error ?? undefined), done);
   });
 
-  app.addHook('onResponse', async (request, reply) => {
-    const labels = {
-      method: request.method,
-      route: request.routeOptions.url ?? 'unmatched',
-      status_code: String(reply.statusCode),
-    };
-    metrics.httpDuration.observe(labels, reply.elapsedTime / 1000);
-    metrics.httpRequests.inc(labels);
-    if (reply.statusCode >= 500)
-      request.log.error({ http: { response: { status_code: reply.statusCode } } }, 'server error');
+  app.addHook('onResponse', (request, reply, done) => {
+    const status = reply.statusCode;
+    const config = request.routeConfig ?? request.routeOptions.config;
+    // Fastify's config of a route carries its url; the not-found handler's has none
+    const route = (config as { url?: string }).url ?? 'unmatched';
+    metrics.http.record(config, request.method, route, status, reply.elapsedTime / 1000);
+    if (status >= 500) request.log.error({ http: { response: { status_code: status } } }, 'server error');
+    done();
   });
 
   app.setErrorHandler((error: FastifyError | AppError, request, reply) => {
