@@ -59,7 +59,10 @@ export interface QueueDeps {
  */
 export function createQueueModule(deps: QueueDeps) {
   const repo = new JournalRepository(deps.db.withTables<QueueTables>());
-  const store = new QueueStore(deps.redis);
+  // the batched join / poll scripts on a connection of their own (store.ts), opened on first use
+  const batchRedis = deps.redis.duplicate({ enableAutoPipelining: false, lazyConnect: true });
+  batchRedis.on('error', (err: Error) => deps.logger.warn({ err }, 'queue batch redis connection error'));
+  const store = new QueueStore(deps.redis, batchRedis);
   const journal = new Journal({
     repo,
     store,
@@ -77,13 +80,26 @@ export function createQueueModule(deps: QueueDeps) {
     metrics: deps.metrics,
     settleMs: deps.rebuildSettleMs ?? 250,
   });
+  const batchSizes = deps.metrics.histogram(
+    'queue_batch_requests',
+    'Joins or polls answered by one batched script call',
+    ['kind'],
+    [1, 2, 5, 10, 20, 50, 100, 200, 500],
+  );
   const r: QueueResources = {
     redis: deps.redis,
     store,
-    batcher: new QueueBatcher(store, {
-      accountPerSecond: deps.config.RATE_LIMIT_QUEUE_ACCOUNT_PER_SECOND,
-      ipPerSecond: deps.config.RATE_LIMIT_IP_PER_SECOND,
-    }),
+    batcher: new QueueBatcher(
+      store,
+      {
+        accountPerSecond: deps.config.RATE_LIMIT_QUEUE_ACCOUNT_PER_SECOND,
+        ipPerSecond: deps.config.RATE_LIMIT_IP_PER_SECOND,
+      },
+      {
+        onCallbackError: (err) => deps.logger.error({ err }, 'queue batch callback failed'),
+        observeBatch: (kind, size) => batchSizes.labels(kind).observe(size),
+      },
+    ),
     bootstrap,
     journal,
     repo,
@@ -113,6 +129,8 @@ export function createQueueModule(deps: QueueDeps) {
   deps.onShutdown?.('queue', async () => {
     await hub.close();
     await journal.close();
+    if (batchRedis.status === 'ready') await batchRedis.quit().catch(() => batchRedis.disconnect());
+    else batchRedis.disconnect();
   });
 
   return {

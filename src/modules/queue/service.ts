@@ -10,7 +10,7 @@ import type { JournalRepository } from './journal-repository.ts';
 import { EVENTS_CHANNEL } from './keys.ts';
 import type { SalesGate } from './ports.ts';
 import type { QueueBootstrap } from './rebuild.ts';
-import type { CloseReason, EndStatus, QueueState, QueueStore, UserView } from './store.ts';
+import type { CloseReason, EndStatus, JoinOutcome, QueueState, QueueStore, UserView } from './store.ts';
 
 /** The body of join, `queue/me` and the stream's first event. */
 export interface QueueView {
@@ -101,6 +101,16 @@ export async function joinQueue(
     if (halt !== null) throw QueueErrors.salesPaused(halt.reason);
   }
   const outcome = await batched(r, scheduleId, () => r.batcher.join(scheduleId, userId, ip));
+  return afterJoin(r, scheduleId, userId, outcome);
+}
+
+/** A join's answer from Redis: journal the new place (and a lapsed one), 409 when closed, the view. */
+export function afterJoin(
+  r: QueueResources,
+  scheduleId: string,
+  userId: string,
+  outcome: JoinOutcome,
+): QueueView | Promise<QueueView> {
   if (outcome.lapsedTicket !== null) {
     r.journal.end({ scheduleId, userId, ticket: outcome.lapsedTicket, status: 'EXPIRED', at: outcome.now });
   }
@@ -115,7 +125,7 @@ export async function joinQueue(
       epoch: outcome.header.epoch,
     });
   }
-  return toView(r, scheduleId, userId, outcome);
+  return viewOf(r, scheduleId, userId, outcome);
 }
 
 /** GET …/queue/me (and the stream's first state). */
@@ -142,46 +152,83 @@ export async function toView(
   userId: string,
   v: UserView,
 ): Promise<QueueView> {
+  return viewOf(r, scheduleId, userId, v);
+}
+
+/**
+ * The body of join / `queue/me` for a user's state. Synchronous (no promise on the hot path) except
+ * when an admission token must be signed and stored, or the sales kill switch must ask Redis first.
+ */
+export function viewOf(
+  r: QueueResources,
+  scheduleId: string,
+  userId: string,
+  v: UserView,
+): QueueView | Promise<QueueView> {
+  // paused by the seller (queue settings) or halted by an operator (sales kill switch)
   const halted = v.header.paused ? true : isHalted(r, scheduleId);
-  const paused = halted === true || (halted !== false && (await halted));
-  const base = { state: v.state, ticketNumber: v.ticketNumber, paused };
-  switch (v.state) {
+  if (halted instanceof Promise) return halted.then((paused) => viewWith(r, scheduleId, userId, v, paused));
+  return viewWith(r, scheduleId, userId, v, halted);
+}
+
+function viewWith(
+  r: QueueResources,
+  scheduleId: string,
+  userId: string,
+  v: UserView,
+  paused: boolean,
+): QueueView | Promise<QueueView> {
+  const { state, ticketNumber } = v;
+  switch (state) {
     case 'WAITING': {
       const position = v.position ?? 1;
       const eta = etaSeconds(position, v.header);
-      return { ...base, position, etaSeconds: eta, pollAfterSeconds: pollAfterSeconds(eta) };
+      return {
+        state,
+        ticketNumber,
+        position,
+        etaSeconds: eta,
+        paused,
+        pollAfterSeconds: pollAfterSeconds(eta),
+      };
     }
     case 'PRE_QUEUE': {
       const untilOpen = Math.max(0, Math.ceil((v.header.opensAt - v.now) / 1000));
       return {
-        ...base,
+        state,
+        ticketNumber,
         position: null,
         etaSeconds: null,
+        paused,
         opensAt: new Date(v.header.opensAt).toISOString(),
         pollAfterSeconds: pollAfterSeconds(untilOpen),
       };
     }
     case 'ADMITTED': {
       const expiresAtMs = v.expiresAtMs ?? v.now;
-      return {
-        ...base,
+      return admissionToken(r, scheduleId, userId, v.storedToken, expiresAtMs, v.now).then((token) => ({
+        state,
+        ticketNumber,
         position: null,
         etaSeconds: 0,
-        admissionToken: await admissionToken(r, scheduleId, userId, v.storedToken, expiresAtMs, v.now),
+        paused,
+        admissionToken: token,
         expiresAt: new Date(expiresAtMs).toISOString(),
         pollAfterSeconds: 30,
-      };
+      }));
     }
     case 'CLOSED':
       return {
-        ...base,
+        state,
+        ticketNumber,
         position: null,
         etaSeconds: null,
+        paused,
         closedReason: v.closedReason ?? 'SALES_CLOSED',
         pollAfterSeconds: 30,
       };
     default:
-      return { ...base, position: null, etaSeconds: null, pollAfterSeconds: 30 };
+      return { state, ticketNumber, position: null, etaSeconds: null, paused, pollAfterSeconds: 30 };
   }
 }
 

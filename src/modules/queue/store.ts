@@ -33,6 +33,7 @@ import {
   isNoInit,
   type JoinOutcome,
   num,
+  parseBatch,
   parseHeader,
   parseView,
   type QueueLimits,
@@ -70,7 +71,13 @@ export class QueueStore {
   readonly #joinMany: LuaScript<unknown>;
   readonly #statusMany: LuaScript<unknown>;
 
-  constructor(redis: Redis) {
+  /**
+   * `batchRedis` runs the batched request-path scripts (JOIN_MANY / STATUS_MANY): a connection without
+   * auto-pipelining, as the batcher already sends one call per schedule and event-loop turn; the shared
+   * client would wrap each in a pipeline object of its own (ioredis copies every defined script onto
+   * each pipeline) and answer through an extra nextTick.
+   */
+  constructor(redis: Redis, batchRedis: Redis = redis) {
     this.#redis = redis;
     const def = (name: string, lua: string) => defineLua<unknown>(redis, `qtQueue${name}`, 10, lua);
     this.#s = {
@@ -92,8 +99,8 @@ export class QueueStore {
       restoreMeta: def('RestoreMeta', RESTORE_META_LUA),
       reassert: def('Reassert', REASSERT_LUA),
     };
-    this.#joinMany = defineLua<unknown>(redis, 'qtQueueJoinMany', 11, JOIN_MANY_LUA);
-    this.#statusMany = defineLua<unknown>(redis, 'qtQueueStatusMany', 11, STATUS_MANY_LUA);
+    this.#joinMany = defineLua<unknown>(batchRedis, 'qtQueueJoinMany', 11, JOIN_MANY_LUA);
+    this.#statusMany = defineLua<unknown>(batchRedis, 'qtQueueStatusMany', 11, STATUS_MANY_LUA);
   }
 
   #run(name: string, scheduleId: string, args: readonly (string | number)[]): Promise<unknown> {
@@ -127,18 +134,7 @@ export class QueueStore {
       this.#batchKeys(scheduleId, window),
       this.#batchArgs(limits, pairs),
     )) as Reply;
-    if (isNoInit(r)) return null;
-    const now = Number(r[0]);
-    const header = parseHeader(r[1] as Reply);
-    return (r.slice(2) as Reply[]).map((x) =>
-      x[0] === 'LIMITED'
-        ? 'LIMITED'
-        : {
-            ...parseView([x[0], x[1], x[2], x[3], x[4], x[5], now], header),
-            isNew: x[6] === 1,
-            lapsedTicket: num(x[7]),
-          },
-    );
+    return parseBatch(r, true) as Batched<JoinOutcome>[] | null;
   }
 
   /** States of many users (pairs userId, ip), with the per-account and per-address limits. */
@@ -152,12 +148,7 @@ export class QueueStore {
       this.#batchKeys(scheduleId, window),
       this.#batchArgs(limits, pairs),
     )) as Reply;
-    if (isNoInit(r)) return null;
-    const now = Number(r[0]);
-    const header = parseHeader(r[1] as Reply);
-    return (r.slice(2) as Reply[]).map((x) =>
-      x[0] === 'LIMITED' ? 'LIMITED' : parseView([x[0], x[1], x[2], x[3], x[4], x[5], now], header),
-    );
+    return parseBatch(r, false);
   }
 
   async states(scheduleId: string, userIds: readonly string[]): Promise<BatchView | null> {

@@ -114,3 +114,42 @@ export function parseView(r: Reply, header?: QueueHeader): UserView {
 
 export const isNoInit = (r: unknown) => Array.isArray(r) && r[0] === 'NOINIT';
 export const isFenced = (r: unknown) => Array.isArray(r) && r[0] === 'FENCED';
+
+const nullableNumber = (v: string | undefined): number | null =>
+  v === undefined || v === '' ? null : Number(v);
+
+/**
+ * The reply of JOIN_MANY / STATUS_MANY (lua-batch.ts): {now, header, closedReason, rows}, one line per
+ * request `state,ticket,position,expiry,token[,isNew,lapsedTicket]` or `LIMITED`; null on NOINIT.
+ */
+export function parseBatch(r: Reply, joins: boolean): Batched<UserView | JoinOutcome>[] | null {
+  if (isNoInit(r)) return null;
+  const now = Number(r[0]);
+  const header = parseHeader(r[1] as Reply);
+  const closedReason = str(r[2]) as CloseReason | null;
+  const lines = String(r[3]).split('\n');
+  const out: Batched<UserView | JoinOutcome>[] = new Array(lines.length);
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i] as string;
+    if (line === 'LIMITED') {
+      out[i] = 'LIMITED';
+      continue;
+    }
+    const f = line.split(',');
+    const view: JoinOutcome = {
+      state: f[0] as QueueState,
+      ticketNumber: nullableNumber(f[1]),
+      position: nullableNumber(f[2]),
+      expiresAtMs: nullableNumber(f[3]),
+      storedToken: f[4] === undefined || f[4] === '' ? null : f[4],
+      closedReason,
+      now,
+      header,
+      // status rows have neither: one object shape for both keeps the readers monomorphic
+      isNew: joins && f[5] === '1',
+      lapsedTicket: joins ? nullableNumber(f[6]) : null,
+    };
+    out[i] = view;
+  }
+  return out;
+}

@@ -1,8 +1,9 @@
-import { type HttpApp, principalOf } from '../../../platform/http/app.ts';
+import { type FastifyReply, type HttpApp, principalOf } from '../../../platform/http/app.ts';
 import type { RateLimiter, RateLimitRule } from '../../../platform/http/rate-limit.ts';
 import { QueueErrors } from '../errors.ts';
+import { joinFast, statusFast } from '../hot-path.ts';
 import type { QueueCatalog } from '../ports.ts';
-import { joinQueue, leaveQueue, type QueueResources, queueStatus } from '../service.ts';
+import { leaveQueue, type QueueResources, queueStatus } from '../service.ts';
 import { assertOwner, queueStats, updateSettings } from '../settings.ts';
 import type { QueueStreamHub } from '../stream.ts';
 import {
@@ -25,6 +26,10 @@ export interface QueueRouteDeps {
 
 const BASE = '/api/v1/schedules/:scheduleId/queue';
 
+/** Answers with the error handler's problem document (as a thrown error would). */
+const fail = (reply: FastifyReply, err: Error | null) =>
+  reply.send(err ?? new Error('queue answer without a view'));
+
 /**
  * The waiting room's HTTP surface. Join, poll and the stream's connect are limited per account
  * (RATE_LIMIT_QUEUE_ACCOUNT_PER_SECOND) and per address (RATE_LIMIT_IP_PER_SECOND) per schedule, counted
@@ -38,17 +43,19 @@ export function registerQueueRoutes(app: HttpApp, deps: QueueRouteDeps): void {
   const tags = ['queue'];
 
   // Join and poll count their per-account and per-address limits inside their one (batched) script,
-  // so they skip the platform's separate per-address check.
+  // so they skip the platform's separate per-address check. Their handlers are plain functions that
+  // answer from the batcher's callback (hot-path.ts): no promise per request on the usual path.
   app.post(
     BASE,
     {
       config: { roles: ['BUYER'], skipIpLimit: true },
       schema: { tags, params: ScheduleParams, response: { 202: QueueViewSchema } },
     },
-    async (request, reply) => {
-      const { userId } = principalOf(request);
-      const view = await joinQueue(r, request.params.scheduleId, userId, request.ip);
-      return reply.code(202).header('retry-after', view.pollAfterSeconds).send(view);
+    (request, reply) => {
+      joinFast(r, request.params.scheduleId, principalOf(request).userId, request.ip, (err, view) => {
+        if (view === null) fail(reply, err);
+        else reply.code(202).header('retry-after', view.pollAfterSeconds).send(view);
+      });
     },
   );
 
@@ -58,9 +65,11 @@ export function registerQueueRoutes(app: HttpApp, deps: QueueRouteDeps): void {
       config: { skipIpLimit: true },
       schema: { tags, params: ScheduleParams, response: { 200: QueueViewSchema } },
     },
-    async (request, reply) => {
-      const view = await queueStatus(r, request.params.scheduleId, principalOf(request).userId, request.ip);
-      return reply.header('retry-after', view.pollAfterSeconds).send(view);
+    (request, reply) => {
+      statusFast(r, request.params.scheduleId, principalOf(request).userId, request.ip, (err, view) => {
+        if (view === null) fail(reply, err);
+        else reply.header('retry-after', view.pollAfterSeconds).send(view);
+      });
     },
   );
 
