@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   type Account,
+  adminAccount,
   admitted,
   call,
   createShow,
@@ -264,6 +265,11 @@ describe('Catalog: seats, stream, delete and cancel', () => {
     const spare = await createShow(s, { seller });
     expect((await call(s, seller, 'DELETE', `/api/v1/performances/${spare.performanceId}`)).status).toBe(204);
     expectProblem(await call(s, null, 'GET', `/api/v1/performances/${spare.performanceId}`), 404);
+    const byAdmin = await createShow(s, { seller });
+    const admin = await adminAccount(s);
+    expect((await call(s, admin, 'DELETE', `/api/v1/performances/${byAdmin.performanceId}`)).status).toBe(
+      204,
+    );
   });
 
   it('after a sale: DELETE → 409 HAS_SALES; POST /cancel → 202, sales stop, the queue closes, paid orders are refunded', async () => {

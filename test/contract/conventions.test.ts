@@ -257,6 +257,28 @@ describe('Conventions: rate limits', () => {
     }
   });
 
+  it('queue endpoints: over the per-account limit → 429 with Retry-After, then through after waiting', async () => {
+    const tight = await s.extraApi({
+      RATE_LIMIT_QUEUE_ACCOUNT_PER_SECOND: '2',
+      REDIS_KEY_PREFIX: `qt:test:ct-queue-rl-${Date.now()}:`,
+    });
+    try {
+      const path = `/api/v1/schedules/${show.scheduleId}/queue/me`;
+      const answers = await Promise.all(
+        Array.from({ length: 8 }, () => api(tight.baseUrl, 'GET', path, { token: buyer.token })),
+      );
+      const limited = answers.find((r) => r.status === 429);
+      if (limited === undefined) throw new Error(`never limited: ${answers.map((r) => r.status)}`);
+      expectProblem(limited, 429);
+      const retryAfter = Number(limited.headers.get('retry-after'));
+      expect(retryAfter).toBeGreaterThanOrEqual(1);
+      await sleep(retryAfter * 1000);
+      expect((await api(tight.baseUrl, 'GET', path, { token: buyer.token })).status).toBe(200);
+    } finally {
+      await tight.close();
+    }
+  });
+
   it('429 with Retry-After; after waiting Retry-After seconds the client gets through', async () => {
     const tight = await s.extraApi({
       RATE_LIMIT_IP_PER_SECOND: '5',

@@ -79,12 +79,21 @@ const issue = (campaignId: string, b: Account, headers: Record<string, string> =
     undefined,
     headers,
   );
+const myCoupons = (b: Account) => call<MyCoupon[]>(s, b, 'GET', '/api/v1/me/coupons').then((r) => r.body);
+/**
+ * Issues and waits until the coupon is listed: a 202 is "accepted", and since the pending index left the
+ * 202's path a coupon is occasionally not visible for a few milliseconds (see the skipped test below).
+ */
 async function issued(campaignId: string, b: Account) {
   const res = await issue(campaignId, b);
   expect(res.status, JSON.stringify(res.body)).toBe(202);
+  await eventually(
+    'the issued coupon is listed',
+    () => myCoupons(b),
+    (l) => l.some((c) => c.id === res.body.couponId),
+  );
   return res.body.couponId;
 }
-const myCoupons = (b: Account) => call<MyCoupon[]>(s, b, 'GET', '/api/v1/me/coupons').then((r) => r.body);
 const couponStatus = async (b: Account, id: string) => (await myCoupons(b)).find((c) => c.id === id)?.status;
 const waitCoupon = (b: Account, id: string, status: string) =>
   eventually(
@@ -307,6 +316,40 @@ describe('my coupons, quotes and orders', () => {
     expect(rest.body.status).toBe('REFUNDED');
     expect((await provider()).balanceAmount).toBe(0);
     await waitCoupon(b, c1, 'AVAILABLE');
+  });
+
+  it('a full refund does not return a coupon whose validUntil has passed', async () => {
+    const { b, token } = await buyerIn();
+    const id = await newCampaign(seller, {
+      issueEndsAt: new Date(Date.now() + 3000).toISOString(),
+      validUntil: new Date(Date.now() + 4000).toISOString(),
+    });
+    const c = await issued(id, b);
+    const o = await orderSeats(s, b, show, token, await floorSeats(1), c);
+    expect((await pay(s, b, o)).res.status).toBe(200);
+    await sleep(4500);
+    const refunded = await call<OrderBody>(s, b, 'POST', `/api/v1/orders/${o.id}/cancel`, {});
+    expect(refunded.body.status).toBe('REFUNDED');
+    await sleep(1500);
+    expect(await couponStatus(b, c)).not.toBe('AVAILABLE');
+  });
+
+  // Left for the coupon engineers (src/modules/coupon/** is being tuned): about 1 in 25 coupons is neither
+  // in GET /me/coupons nor in the hold's quote right after its 202 (since the pending index was moved off
+  // the 202's path). API.md does not promise read-your-writes after a 202; un-skip once it is decided.
+  it.skip('a coupon is listed and quoted right after its 202 (read your own writes)', async () => {
+    const id = await newCampaign(seller, { totalQuantity: 100 });
+    let missing = 0;
+    for (let i = 0; i < 25; i++) {
+      const { b, token } = await buyerIn();
+      const h = await holdSeats(s, b, show.scheduleId, token, { seatIds: await floorSeats(1) });
+      const res = await issue(id, b);
+      const [q, mine] = await Promise.all([quote(b, h.body.holdId), myCoupons(b)]);
+      if (!q.body.options.some((o) => o.couponId === res.body.couponId)) missing++;
+      if (!mine.some((c) => c.id === res.body.couponId)) missing++;
+      await call(s, b, 'DELETE', `/api/v1/holds/${h.body.holdId}`);
+    }
+    expect(missing).toBe(0);
   });
 
   it('one coupon per order: a RESERVED coupon cannot go on a second order', async () => {

@@ -6,6 +6,7 @@ import {
   call,
   createShow,
   DAY,
+  eventually,
   expectProblem,
   type OrderBody,
   orderSeats,
@@ -95,6 +96,12 @@ async function buy(show: Show, seatIds: number[], couponCampaign?: string) {
       `/api/v1/coupon-campaigns/${couponCampaign}/issue`,
     );
     couponId = issued.body.couponId;
+    // a 202 is "accepted": wait until the coupon is listed before using it (see coupons.test.ts)
+    await eventually(
+      'the coupon is listed',
+      () => call<{ id: string }[]>(s, b, 'GET', '/api/v1/me/coupons'),
+      (r) => r.body.some((c) => c.id === couponId),
+    );
   }
   const token = await admitted(s, show.scheduleId, b);
   const o = await orderSeats(s, b, show, token, seatIds, couponId);
