@@ -243,8 +243,11 @@ try {
         });
     }
   });
-  const healthy =
-    (await fetch(`${api}/readyz`).catch(() => null))?.status === 200 && sys.all.every((p) => p.running);
+  const ready = await fetch(`${api}/readyz`).catch(() => null);
+  const readyBody = ready === null ? 'no answer' : `${ready.status} ${await ready.text()}`;
+  const down = sys.all.filter((p) => !p.running).map((p) => p.name);
+  const healthy = ready?.status === 200 && down.length === 0;
+  log(`readyz: ${readyBody}; processes not running: ${down.join(', ') || 'none'}`);
   const s5xx = findings.filter((f) => f.status >= 500).length;
   log(
     `${requests} requests, ${s5xx} 5xx, ${transport} transport errors; api ${healthy ? 'healthy' : 'NOT healthy'} afterwards`,
@@ -262,7 +265,7 @@ try {
     "fast-check's arbitrary JSON, raw broken bodies (truncated, 5,000-deep nesting, NUL, 70 KB), wrong content types, junk path",
     'and query values (known ids of other kinds, NUL, traversal, huge numbers), and every kind of credential.',
     '',
-    `**${requests} requests, ${s5xx} answered 5xx, ${transport} transport errors; the api ${healthy ? 'stayed healthy' : 'was NOT healthy afterwards'}.**`,
+    `**${requests} requests, ${s5xx} answered 5xx, ${transport} transport errors; the api ${healthy ? 'stayed healthy' : 'was NOT healthy afterwards'}** (readyz: ${readyBody.slice(0, 200)}; processes down: ${down.join(', ') || 'none'}).`,
     '',
     '| operation | requests | 5xx | answers |',
     '|---|---:|---:|---|',
