@@ -44,7 +44,10 @@ function cpuSeconds(pid: number | undefined): number {
 }
 /** Starts a child process; readiness is checked over HTTP by the caller. */
 function child(args: string[], env: Record<string, string>, nodeArgs: string[] = []): ChildProcess {
-  const c = spawn(process.execPath, [...nodeArgs, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'inherit'] });
+  const c = spawn(process.execPath, [...nodeArgs, ...args], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
   children.push(c);
   c.on('exit', (code) => {
     if (code !== 0 && code !== null) console.error(`${args[0]} exited with ${code}`);
@@ -121,7 +124,11 @@ async function main(): Promise<void> {
   try {
     // API_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" profiles the api process
     const apiNodeArgs = (process.env.API_NODE_ARGS ?? '').split(' ').filter(Boolean);
-    const apiProcess = child(['src/main.ts'], { ...env, ROLES: 'api', HTTP_PORT: String(apiPort) }, apiNodeArgs);
+    const apiProcess = child(
+      ['src/main.ts'],
+      { ...env, ROLES: 'api', HTTP_PORT: String(apiPort) },
+      apiNodeArgs,
+    );
     const helloProcess = child(['bench/queue/hello.ts'], { PORT: String(helloPort) });
     const apiUrl = `http://127.0.0.1:${apiPort}`;
     await waitHttp(`${apiUrl}/healthz`);
@@ -188,7 +195,9 @@ async function main(): Promise<void> {
     const hello1 = ONLY.includes('hello') ? await load(helloUrl, 'GET', helloProcess) : skipped;
     // first pass: new places, then repeat joins (same cost: one script)
     const joinRun = ONLY.includes('join') ? await load(queueUrl, 'POST', apiProcess, tokensFile) : skipped;
-    const rankRun = ONLY.includes('rank') ? await load(`${queueUrl}/me`, 'GET', apiProcess, tokensFile) : skipped;
+    const rankRun = ONLY.includes('rank')
+      ? await load(`${queueUrl}/me`, 'GET', apiProcess, tokensFile)
+      : skipped;
     const hello2 = ONLY.includes('hello') ? await load(helloUrl, 'GET', helloProcess) : skipped;
     const hello = hello1.rps >= hello2.rps ? hello1 : hello2;
     console.log(`\nqueue hot path (${DURATION} s each, ${CONNECTIONS} connections, ${ACCOUNTS} accounts)`);
