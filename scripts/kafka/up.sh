@@ -82,7 +82,7 @@ nohup java -Xms256m -Xmx512m -XX:+UseG1GC -XX:MaxGCPauseMillis=20 -Djava.awt.hea
   -cp "$cp_arg" kafka.Kafka "$props" >"$LOGS/stdout.log" 2>&1 &
 echo $! > "$RUN/kafka.pid"
 
-for _ in $(seq 1 120); do
+for _ in $(seq 1 360); do
   if answers "$KAFKA_PORT" && grep -q "Kafka Server started" "$LOGS/server.log" 2>/dev/null; then
     echo "kafka: broker up on 127.0.0.1:$KAFKA_PORT (pid $(cat "$RUN/kafka.pid"), logs in $LOGS)"
     exit 0
@@ -94,5 +94,5 @@ for _ in $(seq 1 120); do
   fi
   sleep 0.5
 done
-echo "kafka: broker did not report started within 60 s; see $LOGS/server.log" >&2
+echo "kafka: broker did not report started within 180 s; see $LOGS/server.log" >&2
 exit 1

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import pg from 'pg';
 import { createDb } from '../../src/platform/db.ts';
-import { ensureTopics, kafkaSettings, TOPICS } from '../../src/platform/kafka.ts';
+import { createAdmin, ensureTopics, kafkaSettings, TOPICS } from '../../src/platform/kafka.ts';
 import { migrateToLatest } from '../../src/platform/migrate.ts';
 
 /**
@@ -21,7 +21,8 @@ export default async function setup() {
   process.env.NODE_ENV = 'test';
   process.env.DATABASE_URL = `${base}/${dbName}`;
   process.env.REDIS_KEY_PREFIX = `qt:test:${runId}:`;
-  process.env.KAFKA_TOPIC_PREFIX = `qt.t${runId}.`;
+  const topicPrefix = `qt.t${runId}.`;
+  process.env.KAFKA_TOPIC_PREFIX = topicPrefix;
   process.env.LOG_LEVEL = process.env.TEST_LOG_LEVEL ?? 'silent';
   process.env.DEMO_DATA = 'false';
   // Many test apps share one PostgreSQL (max_connections 100): small pools per app.
@@ -45,6 +46,7 @@ export default async function setup() {
     await cleaner.connect();
     await cleaner.query(`drop database if exists ${cleaner.escapeIdentifier(dbName)} with (force)`);
     await cleaner.end();
+    await deleteRunTopics(topicPrefix);
     const redis = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
     let cursor = '0';
     do {
@@ -54,4 +56,26 @@ export default async function setup() {
     } while (cursor !== '0');
     await redis.quit();
   };
+}
+
+/**
+ * Every run creates its own topics (and test files create more under the same prefix): delete them so
+ * the shared broker does not pile up thousands of partitions, which slows its next start to minutes.
+ */
+async function deleteRunTopics(prefix: string): Promise<void> {
+  const admin = createAdmin(
+    kafkaSettings({
+      KAFKA_BROKERS: process.env.KAFKA_BROKERS ?? '127.0.0.1:9092',
+      KAFKA_CLIENT_ID: 'qt-test',
+      KAFKA_TOPIC_PREFIX: prefix,
+    }),
+  );
+  try {
+    const topics = (await admin.listTopics()).filter((t) => t.startsWith(prefix));
+    if (topics.length > 0) await admin.deleteTopics({ topics });
+  } catch {
+    // best effort: a broker that went away takes its topics' fate with it
+  } finally {
+    await admin.close();
+  }
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { fromDependencyError } from './dependency-errors.ts';
+import { fromDataException, fromDependencyError } from './dependency-errors.ts';
 
 const withCode = (message: string, code: string) => Object.assign(new Error(message), { code });
 
@@ -24,5 +24,21 @@ describe('fromDependencyError', () => {
     ['not an error', 'boom'],
   ])('leaves %s alone (a real bug stays a logged 500)', (_name, error) => {
     expect(fromDependencyError(error)).toBeNull();
+  });
+});
+
+describe('fromDataException', () => {
+  it.each([
+    ['a NUL in text', withCode('invalid byte sequence for encoding "UTF8": 0x00', '22021')],
+    ['a number out of range', withCode('value "1e400" is out of range for type bigint', '22003')],
+    ['invalid text for a type', withCode('invalid input syntax for type integer: "Infinity"', '22P02')],
+  ])('maps %s to 400 VALIDATION_FAILED', (_name, error) => {
+    expect(fromDataException(error)?.code).toBe('VALIDATION_FAILED');
+    expect(fromDataException(error)?.kind).toBe('validation');
+  });
+
+  it('leaves other database errors alone', () => {
+    expect(fromDataException(withCode('duplicate key', '23505'))).toBeNull();
+    expect(fromDataException(withCode('too many clients', '53300'))).toBeNull();
   });
 });

@@ -40,3 +40,23 @@ export function fromDependencyError(error: unknown): AppError | null {
     },
   );
 }
+
+/**
+ * PostgreSQL "data exception" (SQLSTATE class 22: NUL in text, number out of range, bad datetime,
+ * invalid text for a type) raised by a value the request carried: the request is wrong, not the
+ * server, so it is a 400 naming no field (the database does not say which one) rather than a 500.
+ */
+export function fromDataException(error: unknown): AppError | null {
+  if (!(error instanceof Error)) return null;
+  const code = (error as { code?: unknown }).code;
+  if (typeof code !== 'string' || !/^22[0-9A-Z]{3}$/.test(code)) return null;
+  return new AppError(
+    'validation',
+    'VALIDATION_FAILED',
+    'a value in the request cannot be stored or compared (e.g. a NUL character or an out-of-range number)',
+    {
+      extra: { field: 'request' },
+      cause: error,
+    },
+  );
+}

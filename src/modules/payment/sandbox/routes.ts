@@ -2,6 +2,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { isAppError } from '../../../platform/errors.ts';
 import type { HttpApp } from '../../../platform/http/app.ts';
+import { fromDataException } from '../../../platform/http/dependency-errors.ts';
 import { statusOf } from '../../../platform/http/problem.ts';
 import type { Logger } from '../../../platform/logger.ts';
 import { methodOf, type PaymentMethod, tossMethodName } from '../toss-client/types.ts';
@@ -65,7 +66,11 @@ export function registerSandbox(app: HttpApp, deps: SandboxDeps): SandboxHandle 
         if (error instanceof SandboxError) return tossError(reply, error);
         if (isAppError(error))
           return tossError(reply, new SandboxError(error.code, error.message, statusOf(error.kind)));
-        if (error.validation !== undefined || (error.statusCode ?? 500) < 500)
+        if (
+          error.validation !== undefined ||
+          (error.statusCode ?? 500) < 500 ||
+          fromDataException(error) !== null
+        )
           return tossError(reply, new SandboxError('INVALID_REQUEST', error.message, 400));
         request.log.error({ err: error }, 'sandbox failure');
         return tossError(reply, new SandboxError('FAILED_INTERNAL_SYSTEM_PROCESSING'));
