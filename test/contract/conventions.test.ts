@@ -45,7 +45,7 @@ describe('Running', () => {
   });
 
   it('GET /readyz → 503 naming the dependency that is not reachable', async () => {
-    const broken = await s.extraApi({ KAFKA_BROKERS: '127.0.0.1:1', REDIS_KEY_PREFIX: 'qt:test:ct-ready:' });
+    const broken = await s.extraApi({ KAFKA_BROKERS: '127.0.0.1:1' }, { ownRedisPrefix: true });
     try {
       const res = await api(broken.baseUrl, 'GET', '/readyz');
       expect(res.status).toBe(503);
@@ -230,12 +230,14 @@ describe('Conventions: rate limits', () => {
   });
 
   it('with default limits, 200 requests from one address in a burst and 5 queue polls in a second get through', async () => {
-    const d = await s.extraApi({
-      RATE_LIMIT_IP_PER_SECOND: '',
-      RATE_LIMIT_LOGIN_IP_PER_MINUTE: '',
-      RATE_LIMIT_QUEUE_ACCOUNT_PER_SECOND: '',
-      REDIS_KEY_PREFIX: `qt:test:ct-defaults-${Date.now()}:`,
-    });
+    const d = await s.extraApi(
+      {
+        RATE_LIMIT_IP_PER_SECOND: '',
+        RATE_LIMIT_LOGIN_IP_PER_MINUTE: '',
+        RATE_LIMIT_QUEUE_ACCOUNT_PER_SECOND: '',
+      },
+      { ownRedisPrefix: true },
+    );
     try {
       // start at the beginning of a one-second window
       await sleep(1000 - (Date.now() % 1000) + 5);
@@ -258,10 +260,12 @@ describe('Conventions: rate limits', () => {
   });
 
   it('queue endpoints: over the per-account limit → 429 with Retry-After, then through after waiting', async () => {
-    const tight = await s.extraApi({
-      RATE_LIMIT_QUEUE_ACCOUNT_PER_SECOND: '2',
-      REDIS_KEY_PREFIX: `qt:test:ct-queue-rl-${Date.now()}:`,
-    });
+    const tight = await s.extraApi(
+      {
+        RATE_LIMIT_QUEUE_ACCOUNT_PER_SECOND: '2',
+      },
+      { ownRedisPrefix: true },
+    );
     try {
       const path = `/api/v1/schedules/${show.scheduleId}/queue/me`;
       const answers = await Promise.all(
@@ -280,10 +284,12 @@ describe('Conventions: rate limits', () => {
   });
 
   it('429 with Retry-After; after waiting Retry-After seconds the client gets through', async () => {
-    const tight = await s.extraApi({
-      RATE_LIMIT_IP_PER_SECOND: '5',
-      REDIS_KEY_PREFIX: `qt:test:ct-tight-${Date.now()}:`,
-    });
+    const tight = await s.extraApi(
+      {
+        RATE_LIMIT_IP_PER_SECOND: '5',
+      },
+      { ownRedisPrefix: true },
+    );
     try {
       let limited: Awaited<ReturnType<typeof api>> | undefined;
       for (let i = 0; i < 20 && limited === undefined; i++) {
@@ -302,10 +308,12 @@ describe('Conventions: rate limits', () => {
   });
 
   it('logins are limited per address (429 + Retry-After)', async () => {
-    const tight = await s.extraApi({
-      RATE_LIMIT_LOGIN_IP_PER_MINUTE: '2',
-      REDIS_KEY_PREFIX: `qt:test:ct-login-${Date.now()}:`,
-    });
+    const tight = await s.extraApi(
+      {
+        RATE_LIMIT_LOGIN_IP_PER_MINUTE: '2',
+      },
+      { ownRedisPrefix: true },
+    );
     try {
       const statuses: number[] = [];
       let last: Awaited<ReturnType<typeof login>> | undefined;

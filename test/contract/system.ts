@@ -3,7 +3,7 @@ import pg from 'pg';
 import { expect } from 'vitest';
 import { loadConfig } from '../../src/platform/config.ts';
 import { createDb } from '../../src/platform/db.ts';
-import { ensureTopics, kafkaSettings, TOPICS } from '../../src/platform/kafka.ts';
+import { createAdmin, ensureTopics, kafkaSettings, TOPICS, topicName } from '../../src/platform/kafka.ts';
 import { migrateToLatest } from '../../src/platform/migrate.ts';
 import { startAdmitterRole } from '../../src/roles/admitter.ts';
 import { startRelayRole } from '../../src/roles/relay.ts';
@@ -19,7 +19,10 @@ export interface System {
   baseUrl: string;
   admin: { email: string; password: string };
   /** Another api process on the same database, Redis and Kafka, with some settings changed. */
-  extraApi(overrides: Record<string, string>): Promise<{ baseUrl: string; close(): Promise<void> }>;
+  extraApi(
+    overrides: Record<string, string>,
+    options?: { ownRedisPrefix?: boolean },
+  ): Promise<{ baseUrl: string; close(): Promise<void> }>;
   close(): Promise<void>;
 }
 
@@ -56,7 +59,9 @@ export async function startSystem(tag: string, extraEnv: Record<string, string> 
   const { db } = createDb(config.DATABASE_URL, 2);
   await migrateToLatest(db);
   await db.destroy();
-  await ensureTopics(kafkaSettings(config), Object.values(TOPICS));
+  // Few partitions, deleted at close: a single test broker holds every engineer's runs' topics.
+  const kafka = kafkaSettings(config);
+  await ensureTopics(kafka, Object.values(TOPICS), 2);
 
   const t = await startTestApp(env);
   // The same role starters as src/main.ts: relay and worker before the api's own closers.
@@ -68,8 +73,12 @@ export async function startSystem(tag: string, extraEnv: Record<string, string> 
   return {
     baseUrl: t.baseUrl,
     admin,
-    async extraApi(overrides) {
-      const extra = await startTestApp({ ...env, DATABASE_POOL_MAX: '3', ...overrides });
+    async extraApi(overrides, options = {}) {
+      // an own prefix (rate-limit counters of its own) still under this system's, so close() clears it
+      const own: Record<string, string> = options.ownRedisPrefix
+        ? { REDIS_KEY_PREFIX: `${env.REDIS_KEY_PREFIX}x${extras.length}:` }
+        : {};
+      const extra = await startTestApp({ ...env, DATABASE_POOL_MAX: '3', ...own, ...overrides });
       let closing: Promise<void> | null = null;
       const handle = { baseUrl: extra.baseUrl, close: () => (closing ??= extra.close()) };
       extras.push(handle);
@@ -78,6 +87,7 @@ export async function startSystem(tag: string, extraEnv: Record<string, string> 
     async close() {
       await Promise.allSettled(extras.map((e) => e.close()));
       await t.close();
+      await deleteTopics(kafka);
       if (process.env.KEEP_TEST_DATA === 'true') return;
       const cleaner = new pg.Client({ connectionString: adminUrl.toString() });
       await cleaner.connect();
@@ -195,5 +205,18 @@ export async function eventually<T>(
     if (ok(v)) return v;
     if (Date.now() > deadline) throw new Error(`${what}: still ${JSON.stringify(v)}`);
     await sleep(200);
+  }
+}
+
+/** This system's topics go with it (best effort: a broker that is down keeps them). */
+async function deleteTopics(kafka: ReturnType<typeof kafkaSettings>): Promise<void> {
+  if (process.env.KEEP_TEST_DATA === 'true') return;
+  const admin = createAdmin(kafka);
+  try {
+    await admin.deleteTopics({ topics: Object.values(TOPICS).map((n) => topicName(kafka, n)) });
+  } catch {
+    // left for the broker's owner; never fails a test run
+  } finally {
+    await admin.close().catch(() => undefined);
   }
 }
