@@ -67,7 +67,7 @@ export function createHttpApp(deps: HttpDeps): HttpApp {
     childLoggerFactory: lazyChildLogger,
     bodyLimit: config.BODY_LIMIT_BYTES,
     requestIdHeader: 'x-request-id',
-    genReqId: () => randomUUID(),
+    genReqId: requestIds(),
     trustProxy: false,
     return503OnClosing: true,
     ajv: { customOptions: { coerceTypes: 'array', removeAdditional: false, allErrors: false } },
@@ -90,11 +90,20 @@ export function createHttpApp(deps: HttpDeps): HttpApp {
 
   /** The token's principal, then the route's auth and role rules: the error to answer with, or null. */
   const authenticate = (request: FastifyRequest, routeConfig: FastifyContextConfig): AppError | null => {
-    const token = bearerToken(request, routeConfig.tokenInQuery === true);
-    if (token !== null) request.principal = tokens.verifyAccessSync(token);
+    const header = request.headers.authorization;
+    let hasToken = false;
+    if (typeof header === 'string' && header.startsWith('Bearer ')) {
+      const principal = tokens.verifyBearerSync(header);
+      hasToken = principal !== undefined;
+      if (principal !== undefined) request.principal = principal;
+    } else {
+      const token = routeConfig.tokenInQuery === true ? queryToken(request) : null;
+      hasToken = token !== null;
+      if (token !== null) request.principal = tokens.verifyAccessSync(token);
+    }
     if (routeConfig.auth === 'public' || request.is404) return null;
     if (request.principal === null) {
-      return token === null
+      return !hasToken
         ? Errors.unauthenticated()
         : Errors.unauthenticated('the access token is invalid or expired');
     }
@@ -162,15 +171,25 @@ export function createHttpApp(deps: HttpDeps): HttpApp {
   return app;
 }
 
-function bearerToken(request: FastifyRequest, allowQuery: boolean): string | null {
-  const header = request.headers.authorization;
-  if (typeof header === 'string' && header.startsWith('Bearer ')) return header.slice(7).trim() || null;
-  if (allowQuery) {
-    const query = request.query as Record<string, unknown> | undefined;
-    const fromQuery = query?.access_token;
-    if (typeof fromQuery === 'string' && fromQuery !== '') return fromQuery;
-  }
-  return null;
+/** `?access_token=` (SSE routes: EventSource cannot set headers), when there is no Bearer header. */
+function queryToken(request: FastifyRequest): string | null {
+  const query = request.query as Record<string, unknown> | undefined;
+  const fromQuery = query?.access_token;
+  return typeof fromQuery === 'string' && fromQuery !== '' ? fromQuery : null;
+}
+
+/**
+ * Request ids (when the client sent no `x-request-id`): UUID-shaped, a random per-process prefix and a
+ * counter, so unique without 16 random bytes per request, and two string parts rather than randomUUID's
+ * twenty (the id is a response header: Node flattens it to validate it).
+ */
+function requestIds(): () => string {
+  const prefix = randomUUID().slice(0, 24);
+  let n = 0;
+  return () => {
+    n = n >= 0xffffffffffff ? 1 : n + 1;
+    return prefix + (0x1000000000000 + n).toString(16).slice(1);
+  };
 }
 
 /** Framework errors (validation, body parsing, limits) become 4xx problems, never 500. */
