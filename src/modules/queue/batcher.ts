@@ -30,6 +30,7 @@ export class QueueBatcher {
   readonly #onCallbackError: (err: unknown) => void;
   readonly #observeBatch: (kind: 'join' | 'status', size: number) => void;
   #pending = new Map<string, Pending>();
+  #last: { scheduleId: string; pending: Pending } | null = null;
   #scheduled = false;
 
   /**
@@ -75,6 +76,8 @@ export class QueueBatcher {
   }
 
   #slot(scheduleId: string): Pending {
+    // one schedule on sale is the usual case: compare with the last one before hashing the id
+    if (this.#last !== null && this.#last.scheduleId === scheduleId) return this.#last.pending;
     let p = this.#pending.get(scheduleId);
     if (p === undefined) {
       p = { joins: [], joinCallbacks: [], reads: [], readCallbacks: [] };
@@ -84,12 +87,14 @@ export class QueueBatcher {
       this.#scheduled = true;
       setImmediate(() => this.#flush());
     }
+    this.#last = { scheduleId, pending: p };
     return p;
   }
 
   #flush(): void {
     const pending = this.#pending;
     this.#pending = new Map();
+    this.#last = null;
     this.#scheduled = false;
     const window = Math.floor(Date.now() / 1000);
     for (const [scheduleId, p] of pending) {

@@ -148,7 +148,11 @@ export class Journal {
       const stale = list.filter((j) => j.epoch !== current);
       if (stale.length === 0) continue;
       const byEpoch = new Map<string, JournalJoin[]>();
-      for (const j of stale) byEpoch.set(j.epoch, [...(byEpoch.get(j.epoch) ?? []), j]);
+      for (const j of stale) {
+        const group = byEpoch.get(j.epoch);
+        if (group === undefined) byEpoch.set(j.epoch, [j]);
+        else group.push(j);
+      }
       for (const [epoch, group] of byEpoch) {
         for (let i = 0; i < group.length; i += 1000) {
           const triples = group.slice(i, i + 1000).flatMap((j) => [j.userId, j.ticket, j.preQueue ? 1 : 0]);
@@ -211,7 +215,11 @@ function batchEvents(joins: JoinRow[], slots: SlotRow[], ends: EndRow[]): BatchE
   const events: BatchEvent[] = [];
   const push = <T extends { scheduleId: string }>(type: string, rows: T[], entry: (r: T) => unknown) => {
     const bySchedule = new Map<string, T[]>();
-    for (const r of rows) bySchedule.set(r.scheduleId, [...(bySchedule.get(r.scheduleId) ?? []), r]);
+    for (const r of rows) {
+      const list = bySchedule.get(r.scheduleId);
+      if (list === undefined) bySchedule.set(r.scheduleId, [r]);
+      else list.push(r);
+    }
     for (const [scheduleId, list] of bySchedule) {
       for (let i = 0; i < list.length; i += MAX_EVENT_ENTRIES) {
         events.push({

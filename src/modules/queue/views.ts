@@ -115,41 +115,74 @@ export function parseView(r: Reply, header?: QueueHeader): UserView {
 export const isNoInit = (r: unknown) => Array.isArray(r) && r[0] === 'NOINIT';
 export const isFenced = (r: unknown) => Array.isArray(r) && r[0] === 'FENCED';
 
-const nullableNumber = (v: string | undefined): number | null =>
-  v === undefined || v === '' ? null : Number(v);
+/** The states a batch row can start with, by first letter (`LIMITED` and the six states). */
+const ROW_STATES: Record<string, QueueState | 'LIMITED'> = {
+  W: 'WAITING',
+  P: 'PRE_QUEUE',
+  A: 'ADMITTED',
+  E: 'EXPIRED',
+  C: 'CLOSED',
+  N: 'NONE',
+  L: 'LIMITED',
+};
+
+/** The decimal integer in text[from, to), null when empty (Lua writes integers as plain digits). */
+function intAt(text: string, from: number, to: number): number | null {
+  if (from >= to) return null;
+  let v = 0;
+  for (let k = from; k < to; k++) {
+    const d = text.charCodeAt(k) - 48;
+    if (d < 0 || d > 9) return Number(text.slice(from, to)); // not plain digits: let Number decide
+    v = v * 10 + d;
+  }
+  return v;
+}
 
 /**
  * The reply of JOIN_MANY / STATUS_MANY (lua-batch.ts): {now, header, closedReason, rows}, one line per
  * request `state,ticket,position,expiry,token[,isNew,lapsedTicket]` or `LIMITED`; null on NOINIT.
+ * Read in place, field by field: no intermediate strings or arrays per request.
  */
 export function parseBatch(r: Reply, joins: boolean): Batched<UserView | JoinOutcome>[] | null {
   if (isNoInit(r)) return null;
   const now = Number(r[0]);
   const header = parseHeader(r[1] as Reply);
   const closedReason = str(r[2]) as CloseReason | null;
-  const lines = String(r[3]).split('\n');
-  const out: Batched<UserView | JoinOutcome>[] = new Array(lines.length);
-  for (let i = 0; i < lines.length; i++) {
-    const line = lines[i] as string;
-    if (line === 'LIMITED') {
-      out[i] = 'LIMITED';
+  const text = String(r[3]);
+  const out: Batched<UserView | JoinOutcome>[] = [];
+  let at = 0;
+  while (at <= text.length) {
+    let eol = text.indexOf('\n', at);
+    if (eol < 0) eol = text.length;
+    const state = ROW_STATES[text.charAt(at)];
+    if (state === undefined) throw new Error(`unexpected queue batch row: ${text.slice(at, eol)}`);
+    if (state === 'LIMITED') {
+      out.push('LIMITED');
+      at = eol + 1;
       continue;
     }
-    const f = line.split(',');
+    const c1 = text.indexOf(',', at);
+    const c2 = text.indexOf(',', c1 + 1);
+    const c3 = text.indexOf(',', c2 + 1);
+    const c4 = text.indexOf(',', c3 + 1);
+    // the token (5th field) is the last of a status row; a join row has two more
+    const c5 = joins ? text.indexOf(',', c4 + 1) : eol;
+    const c6 = joins ? text.indexOf(',', c5 + 1) : eol;
     const view: JoinOutcome = {
-      state: f[0] as QueueState,
-      ticketNumber: nullableNumber(f[1]),
-      position: nullableNumber(f[2]),
-      expiresAtMs: nullableNumber(f[3]),
-      storedToken: f[4] === undefined || f[4] === '' ? null : f[4],
+      state,
+      ticketNumber: intAt(text, c1 + 1, c2),
+      position: intAt(text, c2 + 1, c3),
+      expiresAtMs: intAt(text, c3 + 1, c4),
+      storedToken: c5 > c4 + 1 ? text.slice(c4 + 1, c5) : null,
       closedReason,
       now,
       header,
       // status rows have neither: one object shape for both keeps the readers monomorphic
-      isNew: joins && f[5] === '1',
-      lapsedTicket: joins ? nullableNumber(f[6]) : null,
+      isNew: joins && text.charCodeAt(c5 + 1) === 49,
+      lapsedTicket: joins ? intAt(text, c6 + 1, eol) : null,
     };
-    out[i] = view;
+    out.push(view);
+    at = eol + 1;
   }
   return out;
 }
