@@ -218,7 +218,10 @@ try {
       });
       const streaming = String(res.headers['content-type'] ?? '').includes('event-stream');
       const text = streaming ? '' : await res.body.text();
-      if (streaming) res.body.destroy();
+      if (streaming) {
+        res.body.on('error', () => undefined);
+        res.body.destroy();
+      }
       stat.statuses[String(res.statusCode)] = (stat.statuses[String(res.statusCode)] ?? 0) + 1;
       if (res.statusCode >= 500) {
         stat.s5xx++;
