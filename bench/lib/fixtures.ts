@@ -58,7 +58,7 @@ export interface BenchUser {
 export function benchRuntime(stack: Stack): Runtime {
   return createRuntime(
     loadConfig({ ...process.env, ...stack.env, LOG_LEVEL: 'warn', DATABASE_POOL_MAX: '2' }),
-    createLogger('warn'),
+    createLogger('error'),
   );
 }
 

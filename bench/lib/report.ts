@@ -41,6 +41,8 @@ export function renderResults(r: Results): string {
     'from this one run: the system ran as separate processes (`node src/main.ts api|admitter|relay|worker`) on a',
     'fresh database, Redis key prefix and Kafka topic prefix; autocannon and the buyer simulator ran in their own',
     'processes; the baselines (bare Fastify hello-world, naive designs, redis-benchmark) ran in the same run.',
+    'How each figure is defined, what limits it on this machine, and what the harness found: [README.md](README.md).',
+    'Fault runs: [CHAOS.md](CHAOS.md); input fuzzing: [FUZZ.md](FUZZ.md).',
     '',
   );
   L.push('## Machine', '');
@@ -158,7 +160,7 @@ function onsaleSection(o: OnSaleResult): string[] {
     `(${f0(o.joinRps)} joins/s, ${f0(o.preQueue)} before opening) and half of them rush for the coupon while they wait (first come,`,
     `first served: ${f0(o.outcomes['coupon.issued'])} granted, ${f0(o.outcomes['coupon.SOLD_OUT'])} told SOLD_OUT). At opening the pre-queue is drawn; every`,
     `buyer polls once (the herd: ${f1(o.herdSeconds)} s), those near the front every second. The admitter lets in ${o.admitPerSecond}/s, at most`,
-    `${o.maxActive} at once. An admitted buyer reads the seat map, holds 1–4 seats picked near the front of a preferred grade`,
+    `${o.maxActive} at once; an admission lapses after 20 s without a hold. An admitted buyer reads the seat map, holds 1–4 seats picked near the front of a preferred grade`,
     '(overlapping choices; a 409 means read the map again and retry), 5 % abandon the hold, reads the quote, orders with',
     '`couponId: "BEST"`, 3 % cancel before paying, pays through the sandbox (5 % of first cards declined with',
     '`TossPayments-Test-Code: REJECT_CARD_COMPANY`, 60 % of those pay again; the sandbox also fails 3 % of confirms',
