@@ -163,26 +163,26 @@ describe('holds', () => {
     expect(new Set(entries).size).toBe(2);
   });
 
-  it('over maxTicketsPerBuyer (default 4, across holds and paid orders) → 409 TICKET_LIMIT', async () => {
+  it('over maxTicketsPerBuyer (default 4, per performance, across holds and paid orders) → 409 TICKET_LIMIT', async () => {
+    const two = await createShow(s, { seller, schedules: 2 });
     const detail = await call<{ maxTicketsPerBuyer: number }>(
       s,
       null,
       'GET',
-      `/api/v1/performances/${show.performanceId}`,
+      `/api/v1/performances/${two.performanceId}`,
     );
     expect(detail.body.maxTicketsPerBuyer).toBe(4);
-    const b = await buyerWithAdmission(show);
-    const seats = (await freeSeats(s, show, 5)).map((x) => x.id);
-    expectProblem(await holdSeats(s, b.b, show.scheduleId, b.token, { seatIds: seats }), 409, 'TICKET_LIMIT');
-    const o = await orderSeats(s, b.b, show, b.token, seats.slice(0, 3));
+    const b = await buyerWithAdmission(two);
+    const seats = two.seats.slice(0, 5).map((x) => x.id);
+    expectProblem(await holdSeats(s, b.b, two.scheduleId, b.token, { seatIds: seats }), 409, 'TICKET_LIMIT');
+    const o = await orderSeats(s, b.b, two, b.token, seats.slice(0, 3));
     expect((await pay(s, b.b, o)).res.status).toBe(200);
-    const h = await holdSeats(s, b.b, show.scheduleId, b.token, { seatIds: [seats[3]] });
-    expect(h.status).toBe(201);
-    expectProblem(
-      await holdSeats(s, b.b, show.scheduleId, b.token, { seatIds: [seats[4]] }),
-      409,
-      'TICKET_LIMIT',
-    );
+    // the other night of the same performance: 3 bought + 1 held = 4, a fifth is over the limit
+    const other = two.scheduleIds[1] as string;
+    const token2 = await admitted(s, other, b.b);
+    const h = await holdSeats(s, b.b, other, token2, { seatIds: [seats[3]] });
+    expect(h.status, JSON.stringify(h.body)).toBe(201);
+    expectProblem(await holdSeats(s, b.b, other, token2, { seatIds: [seats[4]] }), 409, 'TICKET_LIMIT');
     await release(b.b, h.body.holdId);
   });
 

@@ -18,6 +18,8 @@ export interface Show {
   venueId: string;
   performanceId: string;
   scheduleId: string;
+  /** Every schedule (the first is `scheduleId`), a day apart. */
+  scheduleIds: string[];
   startsAt: Date;
   seats: SeatRow[];
   standing: { sectionId: string; section: string; capacity: number; price: number }[];
@@ -33,6 +35,8 @@ export interface ShowOptions {
   salesCloseAt?: Date;
   startsAt?: Date;
   maxTicketsPerBuyer?: number;
+  /** How many schedules, a day apart (default 1). */
+  schedules?: number;
   /** Prices of the VIP, R (Floor) and GA (Pit) grades; default 150,000 / 100,000 / 70,000. */
   prices?: { VIP?: number; R?: number; GA?: number };
   queue?: { admitPerSecond?: number; maxActive?: number; admissionTtlSeconds?: number };
@@ -79,7 +83,9 @@ export async function createShow(s: System, options: ShowOptions = {}): Promise<
         { grade: 'GA', price: options.prices?.GA ?? 70_000 },
       ],
       sectionGrades: { VIP: 'VIP', Floor: 'R', ...(options.standing === undefined ? {} : { Pit: 'GA' }) },
-      schedules: [{ startsAt: startsAt.toISOString() }],
+      schedules: Array.from({ length: options.schedules ?? 1 }, (_, i) => ({
+        startsAt: new Date(startsAt.getTime() + i * DAY).toISOString(),
+      })),
       salesOpenAt: (options.salesOpenAt ?? new Date(Date.now() - HOUR)).toISOString(),
       salesCloseAt: (options.salesCloseAt ?? new Date(Date.now() + 30 * DAY)).toISOString(),
       maxTicketsPerBuyer: options.maxTicketsPerBuyer ?? 4,
@@ -95,6 +101,7 @@ export async function createShow(s: System, options: ShowOptions = {}): Promise<
     venueId: venue.body.id,
     performanceId: perf.body.id,
     scheduleId,
+    scheduleIds: perf.body.schedules.map((x) => x.id),
     startsAt,
     seats: map.seats,
     standing: map.standing,
