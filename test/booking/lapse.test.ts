@@ -80,13 +80,15 @@ describe('hold expiry', () => {
     const redis = await redisSeats(t, sale.scheduleId);
     expect(redis.has(s2 ?? 0)).toBe(false);
     expect(redis.get(s1 ?? 0)).toBe(`S|${o.body.id}`);
-    expect(await events(sale.scheduleId)).toEqual([
+    // hold.expired comes whenever a sweeper ran (this test's call or another file's): exactly once.
+    const emitted = await events(sale.scheduleId);
+    expect(emitted.filter((e) => e !== 'hold.expired')).toEqual([
       'hold.created',
       'hold.created',
       'order.created',
       'order.paid',
-      'hold.expired',
     ]);
+    expect(emitted.filter((e) => e === 'hold.expired')).toEqual(['hold.expired']);
     const map = await seatMap(t, sale.scheduleId);
     expect(map.seats.find((s) => s.id === s1)?.status).toBe('SOLD');
     expect(map.seats.find((s) => s.id === s2)?.status).toBe('AVAILABLE');
@@ -108,7 +110,8 @@ describe('hold expiry', () => {
 
     await sleep(Date.parse(o.body.expiresAt) - Date.now() + 50);
     expect(await pay(t, o.body.id)).toBe('ORDER_EXPIRED');
-    expect(await t.modules.booking.sweeper.expireOrders()).toBe(1);
+    // this call, or another test file's sweeper on the shared database, expires it: the record says
+    await t.modules.booking.sweeper.expireOrders();
     const after = await api<{ status: string }>(t.baseUrl, 'GET', `/api/v1/orders/${o.body.id}`, {
       token: buyer.accessToken,
     });

@@ -91,7 +91,7 @@ export function createCouponModule(deps: CouponDeps) {
     db,
     campaigns: new CampaignRepository(db),
     coupons: new CouponRepository(db),
-    state: new IssueState(deps.redis),
+    state: new IssueState(deps.redis, deps.ipPerSecond),
     kinds: KINDS,
     catalog: deps.catalog,
     logger,
@@ -99,7 +99,6 @@ export function createCouponModule(deps: CouponDeps) {
       issued: (result) => issuedCounter.inc({ result }),
       stored: (by, outcome, n = 1) => storedCounter.inc({ by, outcome }, n),
     },
-    ipPerSecond: deps.ipPerSecond ?? Number.MAX_SAFE_INTEGER,
   };
 
   const publisher = deps.publisher ?? kafkaGrantPublisher(deps.kafka, o.relaySendTimeoutMs ?? 10_000);

@@ -28,6 +28,4 @@ export interface CouponResources {
   catalog: CouponCatalogPort;
   logger: Logger;
   counters: CouponCounters;
-  /** RATE_LIMIT_IP_PER_SECOND: the issue script counts each request's address against it */
-  ipPerSecond: number;
 }

@@ -43,14 +43,13 @@ export async function issueCoupon(
   ip = '',
 ): Promise<{ couponId: string; replayed: boolean }> {
   const couponId = randomUUID();
-  const from = { ip, perSecond: r.ipPerSecond };
-  let outcome = await r.state.issue(campaignId, userId, couponId, idempotencyKey, from);
+  let outcome = await r.state.issue(campaignId, { userId, couponId, idempotencyKey, ip });
   if (outcome.kind === 'NOT_LOADED') {
     const loaded = await loadOnce(r, campaignId);
     if (loaded === 'NOT_FOUND') throw CouponErrors.campaignNotFound();
     if (loaded === 'TOO_OLD') throw CouponErrors.issueRefused('NOT_ISSUING');
     // the first call counted this request already (the limit comes before the state check)
-    outcome = await r.state.issue(campaignId, userId, couponId, idempotencyKey);
+    outcome = await r.state.issue(campaignId, { userId, couponId, idempotencyKey, ip: '' });
     if (outcome.kind === 'NOT_LOADED') throw CouponErrors.stateUnavailable();
   }
   if (outcome.kind === 'LIMITED') {

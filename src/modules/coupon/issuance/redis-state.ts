@@ -27,48 +27,67 @@ export function campaignKeys(campaignId: string) {
 /** Best-effort per-user index of grants not yet known stored, so checkout can use them at once. */
 export const pendingKey = (userId: string) => `cpn:{u:${userId}}:pending`;
 
-// One script decides an issue: replay of an Idempotency-Key, window open, user under the limit,
-// stock left; then takes one unit, counts the user and records the grant in the hash and the stream.
-// Redis's own clock (TIME) so every api process agrees on the window. Nothing to compensate: the
-// unit is taken only when every check passed.
-// First of all it counts the request against the per-address limit (RATE_LIMIT_IP_PER_SECOND, per
-// address and campaign, KEYS[7] = this second's hash) instead of a separate Redis call per request.
+// One script decides issues: replay of an Idempotency-Key, window open, user under the limit, stock
+// left; then takes one unit, counts the user and records the grant in the hash and the stream. Redis's
+// own clock (TIME) so every api process agrees on the window. Nothing to compensate: the unit is taken
+// only when every check passed. First of all each request is counted against the per-address limit
+// (RATE_LIMIT_IP_PER_SECOND, per address and campaign; KEYS[6] = this second's hash) instead of a
+// separate Redis call per request.
+// The issue requests of one campaign that reached this process in one event-loop turn come as ONE call
+// (IssueState.issue batches them), each decided in arrival order exactly as if it came alone: the
+// client-library work, the socket writes and Redis's per-call cost are shared by the batch.
+// KEYS meta stock users grants stream rl [idem]; ARGV idemTtlMs ipLimit, then per request: userId
+// couponId ip idemKeyIndex (0: no Idempotency-Key; 7 for the single request that has one). Answers, per request: ISSUED:<couponId> |
+// SOLD_OUT | LIMIT_REACHED | NOT_ISSUING | NOT_LOADED | LIMITED | REPLAY|<earlier answer>.
 const ISSUE = `
-if ARGV[5] ~= '' then
-  local n = redis.call('HINCRBY', KEYS[7], ARGV[5], 1)
-  if n == 1 and redis.call('PTTL', KEYS[7]) < 0 then redis.call('PEXPIRE', KEYS[7], 2000) end
-  if n > tonumber(ARGV[6]) then return {'LIMITED'} end
-end
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-local useIdem = ARGV[4] == '1'
-if useIdem then
-  local prev = redis.call('GET', KEYS[6])
-  if prev then return {'REPLAY', prev} end
-end
 local meta = redis.call('HMGET', KEYS[1], 'start', 'end', 'perUser', 'total', 'exp')
-if not meta[1] then return {'NOT_LOADED'} end
-local result
-if now < tonumber(meta[1]) or now >= tonumber(meta[2]) then
-  result = 'NOT_ISSUING'
-elseif tonumber(redis.call('HGET', KEYS[3], ARGV[1]) or '0') >= tonumber(meta[3]) then
-  result = 'LIMIT_REACHED'
-elseif tonumber(redis.call('GET', KEYS[2]) or '0') <= 0 then
-  result = 'SOLD_OUT'
-else
-  local left = redis.call('DECR', KEYS[2])
-  local unit = tonumber(meta[4]) - left
-  local seq = redis.call('HINCRBY', KEYS[3], ARGV[1], 1)
-  local grant = ARGV[1] .. '|' .. seq .. '|' .. unit .. '|' .. now
-  redis.call('HSET', KEYS[4], ARGV[2], grant)
-  redis.call('XADD', KEYS[5], '*', 'c', ARGV[2], 'g', grant)
+local loaded = meta[1] ~= false
+local open = loaded and now >= tonumber(meta[1]) and now < tonumber(meta[2])
+local ipLimit = tonumber(ARGV[2])
+local granted = false
+local out = {}
+for b = 3, #ARGV, 4 do
+  local user, coupon, ip, idem = ARGV[b], ARGV[b + 1], ARGV[b + 2], tonumber(ARGV[b + 3])
+  local result = false
+  if ip ~= '' then
+    local n = redis.call('HINCRBY', KEYS[6], ip, 1)
+    if n == 1 and redis.call('PTTL', KEYS[6]) < 0 then redis.call('PEXPIRE', KEYS[6], 2000) end
+    if n > ipLimit then result = 'LIMITED' end
+  end
+  if not result and idem > 0 then
+    local prev = redis.call('GET', KEYS[idem])
+    if prev then result = 'REPLAY|' .. prev end
+  end
+  if not result and not loaded then result = 'NOT_LOADED' end
+  if not result then
+    if not open then
+      result = 'NOT_ISSUING'
+    elseif tonumber(redis.call('HGET', KEYS[3], user) or '0') >= tonumber(meta[3]) then
+      result = 'LIMIT_REACHED'
+    elseif tonumber(redis.call('GET', KEYS[2]) or '0') <= 0 then
+      result = 'SOLD_OUT'
+    else
+      local left = redis.call('DECR', KEYS[2])
+      local unit = tonumber(meta[4]) - left
+      local seq = redis.call('HINCRBY', KEYS[3], user, 1)
+      local grant = user .. '|' .. seq .. '|' .. unit .. '|' .. now
+      redis.call('HSET', KEYS[4], coupon, grant)
+      redis.call('XADD', KEYS[5], '*', 'c', coupon, 'g', grant)
+      granted = true
+      result = 'ISSUED:' .. coupon
+    end
+    if idem > 0 then redis.call('SET', KEYS[idem], result, 'PX', ARGV[1]) end
+  end
+  out[#out + 1] = result
+end
+if granted then
   redis.call('PEXPIREAT', KEYS[3], meta[5])
   redis.call('PEXPIREAT', KEYS[4], meta[5])
   redis.call('PEXPIREAT', KEYS[5], meta[5])
-  result = 'ISSUED:' .. ARGV[2]
 end
-if useIdem then redis.call('SET', KEYS[6], result, 'PX', ARGV[3]) end
-return {result}
+return out
 `;
 
 // The per-user pending index (its own slot): add the grant and push the set's expiry, one command.
@@ -104,11 +123,22 @@ export type IssueOutcome =
   | { kind: 'NOT_LOADED' }
   | { kind: 'LIMITED' };
 
-/** The request's address, counted against its per-second limit by the issue script ('' counts nothing). */
-export interface IssueAddress {
+/** One issue request: its address is counted against the per-second limit by the script ('' counts nothing). */
+export interface IssueRequest {
+  userId: string;
+  couponId: string;
+  idempotencyKey: string | undefined;
   ip: string;
-  perSecond: number;
 }
+
+interface Waiting {
+  req: IssueRequest;
+  resolve: (o: IssueOutcome) => void;
+  reject: (e: unknown) => void;
+}
+
+/** Requests per script call: a call runs alone in Redis, so it stays short (~10 commands a request). */
+const MAX_BATCH = 200;
 
 export interface CampaignLoad {
   campaignId: string;
@@ -144,44 +174,106 @@ export function parseGrant(campaignId: string, couponId: string, value: string):
     : null;
 }
 
+function outcomeOf(answer: string | undefined): IssueOutcome {
+  const replayed = answer?.startsWith('REPLAY|') === true;
+  const result = replayed ? answer?.slice(7) : answer;
+  if (result === 'NOT_LOADED') return { kind: 'NOT_LOADED' };
+  if (result === 'LIMITED') return { kind: 'LIMITED' };
+  if (result?.startsWith('ISSUED:')) return { kind: 'ISSUED', couponId: result.slice(7), replayed };
+  if (result !== undefined && REFUSALS.has(result))
+    return { kind: 'REFUSED', reason: result as IssueRefusal, replayed };
+  throw new Error(`unexpected coupon issue script answer ${JSON.stringify(answer)}`);
+}
+
 /** The Redis side of issuance: the hot path (one script call) and the state it keeps per campaign. */
 export class IssueState {
   readonly #redis: Redis;
   readonly #issue: LuaScript<string[]>;
+  /** The same script for one request carrying an Idempotency-Key (its key is KEYS[7]). */
+  readonly #issueKeyed: LuaScript<string[]>;
   readonly #load: LuaScript<number>;
   readonly #stop: LuaScript<number>;
   readonly #pending: LuaScript<number>;
+  readonly #ipPerSecond: number;
+  #waiting = new Map<string, Waiting[]>();
+  #scheduled = false;
 
-  constructor(redis: Redis) {
+  /** `ipPerSecond`: RATE_LIMIT_IP_PER_SECOND, counted per address and campaign by the issue script. */
+  constructor(redis: Redis, ipPerSecond = Number.MAX_SAFE_INTEGER) {
     this.#redis = redis;
-    this.#issue = defineLua<string[]>(redis, 'qtCouponIssue', 7, ISSUE);
+    this.#ipPerSecond = ipPerSecond;
+    this.#issue = defineLua<string[]>(redis, 'qtCouponIssueMany', 6, ISSUE);
+    this.#issueKeyed = defineLua<string[]>(redis, 'qtCouponIssueKeyed', 7, ISSUE);
     this.#load = defineLua<number>(redis, 'qtCouponLoad', 2, LOAD);
     this.#stop = defineLua<number>(redis, 'qtCouponStop', 1, STOP);
     this.#pending = defineLua<number>(redis, 'qtCouponPending', 1, PENDING);
   }
 
-  async issue(
-    campaignId: string,
-    userId: string,
-    couponId: string,
-    idempotencyKey?: string,
-    from: IssueAddress = { ip: '', perSecond: 0 },
-  ): Promise<IssueOutcome> {
+  /**
+   * Decides one issue request. Requests for one campaign made in the same event-loop turn go to Redis
+   * together, as one script call flushed with setImmediate (no added wait beyond the current turn),
+   * each decided in arrival order. `perSecond` is RATE_LIMIT_IP_PER_SECOND.
+   */
+  issue(campaignId: string, req: IssueRequest): Promise<IssueOutcome> {
+    // A request with an Idempotency-Key (a retry, rare) goes alone: a script's key count is fixed.
+    if (req.idempotencyKey !== undefined) return this.#issueAlone(campaignId, req, req.idempotencyKey);
+    return new Promise((resolve, reject) => {
+      let queue = this.#waiting.get(campaignId);
+      if (queue === undefined) {
+        queue = [];
+        this.#waiting.set(campaignId, queue);
+      }
+      queue.push({ req, resolve, reject });
+      if (!this.#scheduled) {
+        this.#scheduled = true;
+        setImmediate(() => this.#flush());
+      }
+    });
+  }
+
+  #flush(): void {
+    const waiting = this.#waiting;
+    this.#waiting = new Map();
+    this.#scheduled = false;
+    for (const [campaignId, queue] of waiting) {
+      for (let i = 0; i < queue.length; i += MAX_BATCH) {
+        const batch = queue.slice(i, i + MAX_BATCH);
+        this.#issueMany(campaignId, batch).then(
+          (outcomes) => {
+            for (let j = 0; j < batch.length; j++) batch[j]?.resolve(outcomes[j] as IssueOutcome);
+          },
+          (err: unknown) => {
+            for (const w of batch) w.reject(err);
+          },
+        );
+      }
+    }
+  }
+
+  async #issueMany(campaignId: string, batch: readonly Waiting[]): Promise<IssueOutcome[]> {
     const k = campaignKeys(campaignId);
-    const useIdem = idempotencyKey !== undefined;
-    const idemKey = useIdem ? k.idem(userId, idempotencyKey) : `${k.meta}:no-idem`;
-    const reply = await this.#issue(
-      [k.meta, k.stock, k.users, k.grants, k.stream, idemKey, k.rate(Math.floor(Date.now() / 1000))],
-      [userId, couponId, IDEMPOTENCY_TTL_MS, useIdem ? '1' : '0', from.ip, from.perSecond],
+    const keys = [k.meta, k.stock, k.users, k.grants, k.stream, k.rate(Math.floor(Date.now() / 1000))];
+    const args: (string | number)[] = [IDEMPOTENCY_TTL_MS, this.#ipPerSecond];
+    for (const { req } of batch) args.push(req.userId, req.couponId, req.ip, 0);
+    const reply = await this.#issue(keys, args);
+    return batch.map((_, i) => outcomeOf(reply[i]));
+  }
+
+  async #issueAlone(campaignId: string, req: IssueRequest, idempotencyKey: string): Promise<IssueOutcome> {
+    const k = campaignKeys(campaignId);
+    const reply = await this.#issueKeyed(
+      [
+        k.meta,
+        k.stock,
+        k.users,
+        k.grants,
+        k.stream,
+        k.rate(Math.floor(Date.now() / 1000)),
+        k.idem(req.userId, idempotencyKey),
+      ],
+      [IDEMPOTENCY_TTL_MS, this.#ipPerSecond, req.userId, req.couponId, req.ip, 7],
     );
-    const replayed = reply[0] === 'REPLAY';
-    const result = replayed ? reply[1] : reply[0];
-    if (result === 'NOT_LOADED') return { kind: 'NOT_LOADED' };
-    if (result === 'LIMITED') return { kind: 'LIMITED' };
-    if (result?.startsWith('ISSUED:')) return { kind: 'ISSUED', couponId: result.slice(7), replayed };
-    if (result !== undefined && REFUSALS.has(result))
-      return { kind: 'REFUSED', reason: result as IssueRefusal, replayed };
-    throw new Error(`unexpected coupon issue script reply ${JSON.stringify(reply)}`);
+    return outcomeOf(reply[0]);
   }
 
   /** True when this call loaded the state, false when it was already there. */
