@@ -97,9 +97,11 @@ return {r[1], r[2], r[3], r[4], r[5], r[6], now, h, r[7], r[8]}
 `;
 
 /**
- * STATES of many users at once (the SSE rooms): {now, header, closedReason, preCount, s1, p1, e1, k1,
- * s2, ...} with s = state code (0 NONE, 1 PRE_QUEUE, 2 WAITING, 3 ADMITTED, 4 EXPIRED, 5 CLOSED),
- * p = position, e = expiry, k = token. O(k log N) for k users.
+ * STATES of many users at once (the SSE rooms' position round): {now, header, closedReason, rows}, rows
+ * ONE string with a line per user `code[,position,expiry,token]`, code = state code (0 NONE, 1 PRE_QUEUE,
+ * 2 WAITING, 3 ADMITTED, 4 EXPIRED, 5 CLOSED). A waiting user (the usual case) costs one ZRANK — a user
+ * in the waiting set always has a ticket, so view()'s HGET is skipped — and its line is `2,<position>`.
+ * O(k log N) for k users.
  */
 export const STATES_LUA = `${PRELUDE}${VIEW}
 local h = ${HEADER}
@@ -107,17 +109,24 @@ if not h[1] then return {'NOINIT'} end
 local now = nowms()
 local closed = closedReason(h, now)
 local codes = {NONE = 0, PRE_QUEUE = 1, WAITING = 2, ADMITTED = 3, EXPIRED = 4}
-local out = {now, h, closed, redis.call('ZCARD', PRE)}
-for i = 1, #ARGV do
-  local state, t, pos, exp, tok = view(ARGV[i], now)
-  local code = codes[state]
-  if closed and code <= 2 then code = 5 end
-  out[#out + 1] = code
-  out[#out + 1] = pos
-  out[#out + 1] = exp
-  out[#out + 1] = tok
+local pre = redis.call('ZCARD', PRE)
+local function s(v)
+  if v then return v end
+  return ''
 end
-return out
+local rows = {}
+for i = 1, #ARGV do
+  local r = redis.call('ZRANK', W, ARGV[i])
+  if r then
+    if closed then rows[i] = '5' else rows[i] = '2,' .. (r + 1 + pre) end
+  else
+    local state, t, pos, exp, tok = view(ARGV[i], now)
+    local code = codes[state]
+    if closed and code <= 2 then code = 5 end
+    rows[i] = code .. ',' .. s(pos) .. ',' .. s(exp) .. ',' .. s(tok)
+  end
+end
+return {now, h, closed, table.concat(rows, '\\n')}
 `;
 
 /** LEAVE: {wasState, ticket, now} or {'NONE'}; frees an active slot. */

@@ -34,12 +34,11 @@ import {
   type JoinOutcome,
   num,
   parseBatch,
-  parseHeader,
+  parseStates,
   parseView,
   type QueueLimits,
   type QueueState,
   type Reply,
-  STATE_CODES,
   str,
   type UserView,
 } from './views.ts';
@@ -151,24 +150,9 @@ export class QueueStore {
     return parseBatch(r, false);
   }
 
+  /** The stream round's read: the state of every listed user (STATES_LUA), null when keys are missing. */
   async states(scheduleId: string, userIds: readonly string[]): Promise<BatchView | null> {
-    const r = (await this.#run('states', scheduleId, userIds)) as Reply;
-    if (isNoInit(r)) return null;
-    const users: BatchView['users'] = [];
-    for (let i = 4; i < r.length; i += 4) {
-      users.push({
-        state: STATE_CODES[Number(r[i])] ?? 'NONE',
-        position: num(r[i + 1]),
-        expiresAtMs: num(r[i + 2]),
-        storedToken: str(r[i + 3]),
-      });
-    }
-    return {
-      now: Number(r[0]),
-      header: parseHeader(r[1] as Reply),
-      closedReason: str(r[2]) as CloseReason | null,
-      users,
-    };
+    return parseStates((await this.#run('states', scheduleId, userIds)) as Reply);
   }
 
   /** What the user left (state before), or NONE; null when the keys are missing. */

@@ -186,3 +186,38 @@ export function parseBatch(r: Reply, joins: boolean): Batched<UserView | JoinOut
   }
   return out;
 }
+
+/**
+ * The reply of STATES (lua-user.ts): {now, header, closedReason, rows}, a line per user
+ * `code[,position,expiry,token]`; null on NOINIT. Read in place, field by field.
+ */
+export function parseStates(r: Reply): BatchView | null {
+  if (isNoInit(r)) return null;
+  const text = String(r[3]);
+  const users: BatchView['users'] = [];
+  let at = 0;
+  while (at < text.length) {
+    let eol = text.indexOf('\n', at);
+    if (eol < 0) eol = text.length;
+    const state = STATE_CODES[text.charCodeAt(at) - 48] ?? 'NONE';
+    let c1 = text.indexOf(',', at);
+    if (c1 < 0 || c1 > eol) c1 = eol;
+    let c2 = c1 < eol ? text.indexOf(',', c1 + 1) : eol;
+    if (c2 < 0 || c2 > eol) c2 = eol;
+    let c3 = c2 < eol ? text.indexOf(',', c2 + 1) : eol;
+    if (c3 < 0 || c3 > eol) c3 = eol;
+    users.push({
+      state,
+      position: intAt(text, c1 + 1, c2),
+      expiresAtMs: intAt(text, c2 + 1, c3),
+      storedToken: c3 + 1 < eol ? text.slice(c3 + 1, eol) : null,
+    });
+    at = eol + 1;
+  }
+  return {
+    now: Number(r[0]),
+    header: parseHeader(r[1] as Reply),
+    closedReason: str(r[2]) as CloseReason | null,
+    users,
+  };
+}
