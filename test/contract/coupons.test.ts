@@ -220,13 +220,15 @@ describe('my coupons, quotes and orders', () => {
   });
 
   it('EXPIRED once validUntil has passed', async () => {
-    const id = await newCampaign(seller, {
-      issueEndsAt: new Date(Date.now() + 2500).toISOString(),
-      validUntil: new Date(Date.now() + 3000).toISOString(),
-    });
     const b = await signup(s, 'BUYER');
+    const validUntil = Date.now() + 4000;
+    const id = await newCampaign(seller, {
+      issueEndsAt: new Date(validUntil - 500).toISOString(),
+      validUntil: new Date(validUntil).toISOString(),
+    });
     const couponId = await issued(id, b);
-    await sleep(3500);
+    expect(await couponStatus(b, couponId)).toBe('AVAILABLE');
+    await sleep(Math.max(0, validUntil - Date.now()) + 500);
     await waitCoupon(b, couponId, 'EXPIRED');
   });
 
@@ -320,14 +322,15 @@ describe('my coupons, quotes and orders', () => {
 
   it('a full refund does not return a coupon whose validUntil has passed', async () => {
     const { b, token } = await buyerIn();
+    const validUntil = Date.now() + 6000;
     const id = await newCampaign(seller, {
-      issueEndsAt: new Date(Date.now() + 3000).toISOString(),
-      validUntil: new Date(Date.now() + 4000).toISOString(),
+      issueEndsAt: new Date(validUntil - 1000).toISOString(),
+      validUntil: new Date(validUntil).toISOString(),
     });
     const c = await issued(id, b);
     const o = await orderSeats(s, b, show, token, await floorSeats(1), c);
     expect((await pay(s, b, o)).res.status).toBe(200);
-    await sleep(4500);
+    await sleep(Math.max(0, validUntil - Date.now()) + 500);
     const refunded = await call<OrderBody>(s, b, 'POST', `/api/v1/orders/${o.id}/cancel`, {});
     expect(refunded.body.status).toBe('REFUNDED');
     await sleep(1500);

@@ -12,6 +12,7 @@ import {
   signup,
   sleep,
   startSystem,
+  waitForState,
 } from './support.ts';
 
 /** API.md "Waiting room": settings, stats and the event stream. */
@@ -68,8 +69,7 @@ describe('settings, stats and the stream', () => {
     expectProblem(await stats(show.scheduleId, a as Account), 403);
     const byAdmin = await call(s, admin, 'PATCH', queuePath(show.scheduleId), { paused: false });
     expect(byAdmin.body).toMatchObject({ paused: false });
-    await sleep(1000);
-    expect((await me(show.scheduleId, a as Account)).body.state).toBe('ADMITTED');
+    await waitForState(s, show.scheduleId, a as Account, 'ADMITTED', 2500); // resumed: the next admitter tick
     expectProblem(
       await call(s, seller, 'PATCH', queuePath(show.scheduleId), { maxActive: 0 }),
       400,
