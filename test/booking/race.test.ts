@@ -94,9 +94,12 @@ describe('1,000 buyers racing for the same 10 seats', () => {
     }
     const grants: Grant[] = [];
     let refused = 0;
+    // At least 6 s of churn and at least 100 grants (a loaded machine needs longer), at most 40 s.
     const until = Date.now() + 6000;
+    const hardStop = Date.now() + 40_000;
+    const churning = () => Date.now() < until || (grants.length <= 100 && Date.now() < hardStop);
     await pool(buyers, 60, async (b) => {
-      while (Date.now() < until) {
+      while (churning()) {
         const wanted = sample(seatIds, 1 + Math.floor(Math.random() * 4));
         const r = await hold(t, b, sale.scheduleId, tokens.get(b.id), { seatIds: wanted });
         const grantedBy = performance.now();

@@ -53,7 +53,7 @@ describe('payment events on Kafka', () => {
         paymentKey,
         amount: order.amount,
       });
-      expect(res.status).toBe(200);
+      expect(res.status, JSON.stringify(res.body)).toBe(200);
       paid.push(order.id);
     }
 

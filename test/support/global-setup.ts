@@ -27,6 +27,9 @@ export default async function setup() {
   process.env.DEMO_DATA = 'false';
   // Many test apps share one PostgreSQL (max_connections 100): small pools per app.
   process.env.DATABASE_POOL_MAX ??= '8';
+  // Every test client is 127.0.0.1 and shares one per-IP bucket across concurrently running files
+  // (and the in-process sandbox calls come from there too); tests of the per-IP limit set their own.
+  process.env.RATE_LIMIT_IP_PER_SECOND ??= '100000';
 
   const { db } = createDb(process.env.DATABASE_URL, 2);
   await migrateToLatest(db);
