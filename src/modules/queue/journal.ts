@@ -15,7 +15,7 @@ const MAX_BATCH = 20_000;
 const MAX_BUFFERED = 2_000_000;
 
 /**
- * The durable journal of the queue (docs/decisions/0005-queue-durability.md). Joins, admissions,
+ * The durable journal of the queue (docs/decisions/0011-queue-durability.md). Joins, admissions,
  * retained slots and ended places are buffered in memory and written every `intervalMs` in ONE
  * PostgreSQL transaction per batch, together with their outbox events, so the request path never waits
  * for PostgreSQL. A failed batch is kept and retried; shutdown flushes what is left.
