@@ -1,7 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { api } from '../support/harness.ts';
 import {
   type Account,
   admitted,
+  basic,
   call,
   checkout,
   createShow,
@@ -13,9 +15,11 @@ import {
   type OrderBody,
   orderSeats,
   pay,
+  SANDBOX_KEY,
   type Show,
   type System,
   signup,
+  sleep,
   startSystem,
 } from './support.ts';
 
@@ -136,6 +140,32 @@ describe('Idempotency-Key', () => {
       409,
       'IDEMPOTENCY_KEY_REUSED',
     );
+  });
+
+  it('a duplicate while the first is still running → 409 IDEMPOTENCY_KEY_IN_USE (slow provider), then the replay', async () => {
+    const { b, token } = await admittedBuyer();
+    const o = await orderSeats(s, b, show, token, await seats(1));
+    const settings = (method: string, body?: unknown) =>
+      api(s.baseUrl, method, '/sandbox/toss/admin/settings', {
+        ...(body === undefined ? {} : { body }),
+        headers: { authorization: basic(SANDBOX_KEY) },
+      });
+    const { paymentKey } = await checkout(s, { orderId: o.tossOrderId, amount: o.amount });
+    expect((await settings('PUT', { latencyMs: 1500 })).status).toBe(200);
+    try {
+      const body = { orderId: o.tossOrderId, paymentKey, amount: o.amount };
+      const key = newKey();
+      const first = call(s, b, 'POST', '/api/v1/payments/confirm', body, idem(key));
+      await sleep(400);
+      const duplicate = await call(s, b, 'POST', '/api/v1/payments/confirm', body, idem(key));
+      expectProblem(duplicate, 409, 'IDEMPOTENCY_KEY_IN_USE');
+      const done = await first;
+      expect(done.status, JSON.stringify(done.body)).toBe(200);
+      const replay = await call(s, b, 'POST', '/api/v1/payments/confirm', body, idem(key));
+      expect([replay.status, replay.body]).toEqual([200, done.body]);
+    } finally {
+      await settings('DELETE');
+    }
   });
 
   it('cancel: replayed under the same key (refunded once); another body → 409', async () => {
