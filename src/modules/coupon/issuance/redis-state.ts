@@ -212,7 +212,7 @@ export class IssueState {
   /**
    * Decides one issue request. Requests for one campaign made in the same event-loop turn go to Redis
    * together, as one script call flushed with setImmediate (no added wait beyond the current turn),
-   * each decided in arrival order. `perSecond` is RATE_LIMIT_IP_PER_SECOND.
+   * each decided in arrival order.
    */
   issue(campaignId: string, req: IssueRequest): Promise<IssueOutcome> {
     // A request with an Idempotency-Key (a retry, rare) goes alone: a script's key count is fixed.
