@@ -77,7 +77,7 @@ if [ ! -f "$DATA/log/meta.properties" ]; then
   echo "kafka: formatted $DATA/log (cluster $cluster_id)"
 fi
 
-nohup java -Xms256m -Xmx512m -XX:+UseG1GC -XX:MaxGCPauseMillis=20 -Djava.awt.headless=true \
+nohup java -Xms256m -Xmx1g -XX:+UseG1GC -XX:MaxGCPauseMillis=20 -Djava.awt.headless=true \
   -Dlog4j2.configurationFile="$here/log4j2.properties" -Dkafka.logs.dir="$LOGS" \
   -cp "$cp_arg" kafka.Kafka "$props" >"$LOGS/stdout.log" 2>&1 &
 echo $! > "$RUN/kafka.pid"
