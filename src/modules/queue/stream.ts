@@ -23,6 +23,8 @@ interface Room {
   timer: NodeJS.Timeout | null;
   ticking: Promise<void> | null;
   again: boolean;
+  /** when the last full round read the states (Date.now()) */
+  readAt: number;
 }
 
 const CHUNK = 1000;
@@ -98,7 +100,7 @@ export class QueueStreamHub {
     };
     let room = this.#rooms.get(scheduleId);
     if (room === undefined) {
-      room = { scheduleId, users: new Map(), timer: null, ticking: null, again: false };
+      room = { scheduleId, users: new Map(), timer: null, ticking: null, again: false, readAt: Date.now() };
       this.#rooms.set(scheduleId, room);
       this.#schedule(room);
     }
@@ -143,8 +145,12 @@ export class QueueStreamHub {
   }
 
   #send(c: Client, event: string, data: unknown): void {
+    this.#sendRaw(c, event, JSON.stringify(data));
+  }
+
+  #sendRaw(c: Client, event: string, json: string): void {
     if (c.done) return;
-    c.res.write(`id: ${c.nextId}\nevent: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
+    c.res.write(`id: ${c.nextId}\nevent: ${event}\ndata: ${json}\n\n`);
     c.nextId += 1;
     c.lastWrite = Date.now();
   }
@@ -166,11 +172,18 @@ export class QueueStreamHub {
     }
   }
 
+  /**
+   * The next full round, one tick after the last one READ the states (not after it finished writing):
+   * writing to tens of thousands of streams takes a good part of a second, and counting from its end
+   * would stretch the period to tick + write time. Reads stay ≥ one tick apart, so every client whose
+   * position changed is due again (the per-client once-a-second check counts from the read time).
+   */
   #schedule(room: Room): void {
+    const delay = Math.max(0, this.#tickMs - (Date.now() - room.readAt));
     room.timer = setTimeout(() => {
       room.timer = null;
       void this.#round(room, null);
-    }, this.#tickMs);
+    }, delay);
   }
 
   /** One round for the whole room (users = null) or for some of its users (a push). */
@@ -208,6 +221,7 @@ export class QueueStreamHub {
       return;
     }
     const now = Date.now();
+    if (only === null) room.readAt = now;
     const haltAnswer = isHalted(this.#r, room.scheduleId);
     const halted = haltAnswer === true || (haltAnswer !== false && (await haltAnswer));
     const pending: Promise<void>[] = [];
@@ -249,7 +263,12 @@ export class QueueStreamHub {
         if (changed && now - c.lastPositionAt >= 1000 && !c.res.writableNeedDrain) {
           c.lastPosition = position;
           c.lastPositionAt = now;
-          this.#send(c, 'position', { position, etaSeconds: etaSeconds(position, header) });
+          // the round's most frequent event, written for each waiter every second: no JSON.stringify
+          this.#sendRaw(
+            c,
+            'position',
+            `{"position":${position},"etaSeconds":${etaSeconds(position, header)}}`,
+          );
         }
         break;
       }
