@@ -259,6 +259,30 @@ describe('virtual accounts and webhooks', () => {
     }
   });
 
+  // Left for booking (src/modules/booking/** is being tuned) and payment: when the deposit deadline comes
+  // before the hold's own end, the provider's EXPIRED puts the order back to PENDING_PAYMENT (payment
+  // settle.ts recordNotCharged → booking markPaymentUnresolvedBack) and it only expires with the hold,
+  // minutes later. API.md: "the hold lasts until then … a missed deadline EXPIRED". Un-skip when fixed.
+  it.skip('a deposit deadline shorter than the hold: the missed deadline makes the order EXPIRED', async () => {
+    const settings = (method: string, body?: unknown) =>
+      api(s.baseUrl, method, '/sandbox/toss/admin/settings', {
+        ...(body === undefined ? {} : { body }),
+        headers: { authorization: basic(SANDBOX_KEY) },
+      });
+    expect((await settings('PUT', { virtualAccountValidHours: 0.002 })).status).toBe(200); // about 7 s
+    try {
+      const { o, buyer } = await waiting();
+      await eventually(
+        'the order expires',
+        () => getOrder(s, buyer, o.id),
+        (x) => x.status === 'EXPIRED',
+        30_000,
+      );
+    } finally {
+      await settings('DELETE');
+    }
+  });
+
   it('POST /payments/webhooks/toss re-reads the payment from the provider before changing anything', async () => {
     const { o, paymentKey, buyer } = await waiting();
     const forged = await call(s, null, 'POST', '/api/v1/payments/webhooks/toss', {
