@@ -40,7 +40,9 @@ export interface PaymentTestApp {
  */
 export async function startPaymentApp(env: Record<string, string> = {}): Promise<PaymentTestApp> {
   const secretKey = `test_sk_pay_${randomUUID().slice(0, 8)}`;
-  const fullEnv = { ...process.env, HTTP_PORT: '0', TOSS_SECRET_KEY: secretKey, ...env };
+  // HTTP_PORT last: `make` exports HTTP_PORT=8080, and an env copied from process.env must not carry it
+  // here, or the in-process sandbox would be looked for on 8080 instead of this app's own port.
+  const fullEnv = { ...process.env, TOSS_SECRET_KEY: secretKey, ...env, HTTP_PORT: '0' };
   const rt = createRuntime(loadConfig(fullEnv));
   await ensureFakeTables(rt.db);
   const booking = new FakeBooking(rt.db);
