@@ -79,8 +79,10 @@ function openStream(url: string, headers: Record<string, string> = {}) {
 
 describe('queue event stream', () => {
   it('pushes position (≤ once a second, only going down), paused and admitted events with ids and pings', async () => {
+    // One admission a second: the waiter's position then moves over ~4 s, so at ≤ 1 event a second
+    // it sees several distinct positions even when a loaded machine delays a round.
     const sale = await createSale(t, {
-      queue: { admitPerSecond: 2, maxActive: 100, admissionTtlSeconds: 600 },
+      queue: { admitPerSecond: 1, maxActive: 100, admissionTtlSeconds: 600 },
     });
     await patchQueue(t, sale.scheduleId, sale.seller.accessToken, { paused: true });
     const buyers = await accounts(t, 5);
