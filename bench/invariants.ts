@@ -71,6 +71,7 @@ async function pending(pool: pg.Pool, redis: Redis): Promise<string[]> {
 
 export async function checkInvariants(o: InvariantOptions): Promise<InvariantReport> {
   const pool = new pg.Pool({ connectionString: o.databaseUrl, max: 4 });
+  pool.on('error', () => undefined);
   const redis = new Redis(o.redisUrl, { keyPrefix: o.redisPrefix, maxRetriesPerRequest: 3 });
   const started = Date.now();
   try {

@@ -28,8 +28,8 @@ const DURATION = Number(env.BENCH_DURATION ?? 6);
 const CONNECTIONS = Number(env.BENCH_CONNECTIONS ?? 100);
 const BUYERS = Number(env.BENCH_BUYERS ?? 50_000);
 const SSE = Number(env.BENCH_SSE ?? 19_000);
-const ADMIT = Number(env.BENCH_ADMIT ?? 40);
-const MAX_ACTIVE = Number(env.BENCH_MAX_ACTIVE ?? 150);
+const ADMIT = Number(env.BENCH_ADMIT ?? 50);
+const MAX_ACTIVE = Number(env.BENCH_MAX_ACTIVE ?? 250);
 const SKIP = new Set((env.BENCH_SKIP ?? '').split(',').filter(Boolean));
 const OUT = env.BENCH_OUT ?? join(ROOT, 'bench');
 
@@ -82,6 +82,7 @@ const sys = new System(stack, { standaloneSandbox: env.BENCH_STANDALONE_SANDBOX 
 const helpers: { stop: () => Promise<void> }[] = [];
 const rt = benchRuntime(stack);
 const db = new pg.Pool({ connectionString: stack.databaseUrl, max: 4 });
+db.on('error', () => undefined); // an idle client cut by the final drop (or a chaos run) is not a crash
 let failed = false;
 try {
   const pgStart = await pgState();
@@ -193,20 +194,22 @@ try {
     sys.all.map((p) => p.name),
   );
   results.durationSeconds = Math.round((Date.now() - t0) / 1000);
+  // the files first: nothing in the clean-up below may lose them
+  const forJson = {
+    ...results,
+    // the coupon ids clients were given are checked above; the file keeps their number
+    onsale:
+      results.onsale === null ? null : { ...results.onsale, issued202: results.onsale.issued202.length },
+  };
+  writeFileSync(join(OUT, 'results.json'), `${JSON.stringify(forJson, null, 1)}\n`);
+  if (results.onsale !== null) writeFileSync(join(OUT, 'onsale.svg'), renderPlot(results.onsale));
+  writeFileSync(join(OUT, 'RESULTS.md'), renderResults(results));
   for (const h of helpers) await h.stop();
   await sys.stop().catch(() => sys.kill());
   await db.end();
   await rt.shutdown();
   await dropStack(stack).catch(() => undefined);
 }
-const forJson = {
-  ...results,
-  // the coupon ids clients were given are checked above; the file keeps their number
-  onsale: results.onsale === null ? null : { ...results.onsale, issued202: results.onsale.issued202.length },
-};
-writeFileSync(join(OUT, 'results.json'), `${JSON.stringify(forJson, null, 1)}\n`);
-if (results.onsale !== null) writeFileSync(join(OUT, 'onsale.svg'), renderPlot(results.onsale));
-writeFileSync(join(OUT, 'RESULTS.md'), renderResults(results));
 log(
   `wrote ${OUT}/RESULTS.md, results.json, onsale.svg in ${results.durationSeconds} s${failed ? ' — FAILED' : ''}`,
 );

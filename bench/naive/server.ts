@@ -12,6 +12,7 @@ import { Redis } from 'ioredis';
 import pg from 'pg';
 
 const pool = new pg.Pool({ connectionString: process.env.DATABASE_URL, max: 10, idleTimeoutMillis: 2000 });
+pool.on('error', () => undefined);
 const redis = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', {
   keyPrefix: process.env.PREFIX ?? 'qt:naive:',
   enableAutoPipelining: true,

@@ -147,8 +147,18 @@ const monitor = (async () => {
     admittedTotal = stats.body.admittedTotal ?? admittedTotal;
     maxActiveSeen = Math.max(maxActiveSeen, stats.body.active ?? 0);
     const sec = Math.floor((Date.now() - rec.t0) / 1000) - 1;
-    const s = sec > lastSecond ? rec.seconds.get(sec) : undefined;
-    lastSecond = sec;
+    // every complete second since the last sample, merged (a sample may take longer or shorter than 1 s)
+    let s: { n: number; lat: number[]; s5xx: number; errors: number } | undefined;
+    for (let k = lastSecond + 1; k <= sec; k++) {
+      const x = rec.seconds.get(k);
+      if (x === undefined) continue;
+      s ??= { n: 0, lat: [], s5xx: 0, errors: 0 };
+      s.n += x.n;
+      s.lat.push(...x.lat);
+      s.s5xx += x.s5xx;
+      s.errors += x.errors;
+    }
+    if (sec > lastSecond) lastSecond = sec;
     timeline.push({
       t: Math.round(t * 10) / 10,
       waiting: stats.body.waiting ?? 0,

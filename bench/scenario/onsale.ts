@@ -69,7 +69,7 @@ export async function onSale(options: {
     options.preQueueSeconds ??
     Math.min(
       150,
-      Math.max(15, Math.ceil((1.5 * options.buyers.length) / (0.35 * options.joinRpsEstimate)) + 8),
+      Math.max(15, Math.ceil((1.5 * options.buyers.length) / (0.5 * options.joinRpsEstimate)) + 8),
     );
   const opensAt = Date.now() + preQueueSeconds * 1000 + 8000;
   const show = await createShow(api, options.sellerToken, {
