@@ -24,12 +24,12 @@ import { createStack, dropStack, logSummary, ROOT, System, startScript } from '.
 import { onSale } from './scenario/onsale.ts';
 
 const env = process.env;
-const DURATION = Number(env.BENCH_DURATION ?? 6);
+const DURATION = Number(env.BENCH_DURATION ?? 5);
 const CONNECTIONS = Number(env.BENCH_CONNECTIONS ?? 100);
 const BUYERS = Number(env.BENCH_BUYERS ?? 50_000);
 const SSE = Number(env.BENCH_SSE ?? 19_000);
-const ADMIT = Number(env.BENCH_ADMIT ?? 50);
-const MAX_ACTIVE = Number(env.BENCH_MAX_ACTIVE ?? 250);
+const ADMIT = Number(env.BENCH_ADMIT ?? 40);
+const MAX_ACTIVE = Number(env.BENCH_MAX_ACTIVE ?? 150);
 const SKIP = new Set((env.BENCH_SKIP ?? '').split(',').filter(Boolean));
 const OUT = env.BENCH_OUT ?? join(ROOT, 'bench');
 
@@ -158,7 +158,7 @@ try {
       joinRpsEstimate: joinRps,
       admitPerSecond: ADMIT,
       maxActive: MAX_ACTIVE,
-      maxSecondsAfterOpen: 150,
+      maxSecondsAfterOpen: 200,
       log,
     });
     log(

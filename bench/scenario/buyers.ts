@@ -125,7 +125,8 @@ async function poll(w: Waiter): Promise<void> {
   else if (r.body.state === 'CLOSED' || r.body.state === 'EXPIRED') w.done = true;
 }
 
-let lastSecond = -1;
+// the timeline starts at the opening: requests of the pre-queue phase are not merged into its first point
+let lastSecond = Math.floor((opened - rec.t0) / 1000) - 1;
 let prevAdmitted = 0;
 let soldZeroRuns = 0;
 const monitor = (async () => {
