@@ -130,15 +130,22 @@ export async function wipeQueueKeys(t: TestApp, scheduleId: string): Promise<num
   const prefix = t.rt.config.REDIS_KEY_PREFIX;
   const raw = t.rt.redis.duplicate({ keyPrefix: '' });
   try {
+    // Find the keys first, then delete them all at once: Redis loses a queue in one go. Deleting page by
+    // page while SCAN walks a large shared keyspace let the admitter (ticking every 100 ms) rebuild the
+    // queue halfway through and lose the rebuilt keys to a later page.
+    const keys: string[] = [];
     let cursor = '0';
-    let removed = 0;
     do {
-      const [next, keys] = await raw.scan(cursor, 'MATCH', `${prefix}q:{s:${scheduleId}}:*`, 'COUNT', 1000);
+      const [next, found] = await raw.scan(cursor, 'MATCH', `${prefix}q:{s:${scheduleId}}:*`, 'COUNT', 1000);
       cursor = next;
-      if (keys.length > 0) removed += await raw.del(...keys);
+      keys.push(...found);
     } while (cursor !== '0');
-    await raw.srem(`${prefix}q:live`, scheduleId);
-    return removed;
+    const results = await raw
+      .multi()
+      .del(...(keys.length > 0 ? keys : [`${prefix}q:{s:${scheduleId}}:m`]))
+      .srem(`${prefix}q:live`, scheduleId)
+      .exec();
+    return Number(results?.[0]?.[1] ?? 0);
   } finally {
     raw.disconnect();
   }

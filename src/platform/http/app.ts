@@ -179,16 +179,21 @@ function queryToken(request: FastifyRequest): string | null {
 }
 
 /**
- * Request ids (when the client sent no `x-request-id`): UUID-shaped, a random per-process prefix and a
- * counter, so unique without 16 random bytes per request, and two string parts rather than randomUUID's
- * twenty (the id is a response header: Node flattens it to validate it).
+ * Request ids (when the client sent no `x-request-id`): UUID-shaped, a random prefix (new every 2^30
+ * requests) and a decimal counter, so unique without 16 random bytes per request, and two string parts
+ * rather than randomUUID's twenty (the id is a response header: Node flattens it to validate it).
  */
 function requestIds(): () => string {
-  const prefix = randomUUID().slice(0, 24);
+  let prefix = randomUUID().slice(0, 24);
   let n = 0;
   return () => {
-    n = n >= 0xffffffffffff ? 1 : n + 1;
-    return prefix + (0x1000000000000 + n).toString(16).slice(1);
+    // a small-integer counter prints fast (a 48-bit one went through the runtime's radix conversion)
+    n += 1;
+    if (n > 0x3fffffff) {
+      prefix = randomUUID().slice(0, 24);
+      n = 1;
+    }
+    return prefix + String(n).padStart(12, '0');
   };
 }
 

@@ -5,15 +5,12 @@ export const ScheduleParams = Type.Object(
   { additionalProperties: false },
 );
 
-const State = Type.Union([
-  Type.Literal('PRE_QUEUE'),
-  Type.Literal('WAITING'),
-  Type.Literal('ADMITTED'),
-  Type.Literal('EXPIRED'),
-  Type.Literal('CLOSED'),
-  Type.Literal('NONE'),
-]);
-const NullableInt = Type.Union([Type.Integer(), Type.Null()]);
+// The response of join and poll is serialised on every request: plain `type` keywords (an enum, a type
+// list) let fast-json-stringify write each field directly, where `anyOf` options are tried one by one
+// with a schema validator (measured ~2× the cost of the whole body). Same JSON, same OpenAPI meaning.
+const STATES = ['PRE_QUEUE', 'WAITING', 'ADMITTED', 'EXPIRED', 'CLOSED', 'NONE'] as const;
+const State = Type.Unsafe<(typeof STATES)[number]>({ type: 'string', enum: [...STATES] });
+const NullableInt = Type.Unsafe<number | null>({ type: ['integer', 'null'] });
 
 export const QueueViewSchema = Type.Object({
   state: State,
