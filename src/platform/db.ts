@@ -41,6 +41,10 @@ export function createDb(databaseUrl: string, poolMax: number): { db: Db; pool: 
   const pool = new pg.Pool({ connectionString: databaseUrl, max: poolMax, idleTimeoutMillis: 30_000 });
   // An idle client losing its connection must not crash the process; the pool replaces it.
   pool.on('error', () => {});
+  // A checked-out client whose server connection is terminated (PostgreSQL restart, admin kill) emits
+  // 'error' on the client itself; unhandled, that would crash the process. The query in flight still
+  // fails and the pool discards the client.
+  pool.on('connect', (client) => client.on('error', () => {}));
   const db = new Kysely<PlatformTables>({ dialect: new PostgresDialect({ pool }) });
   return { db, pool };
 }

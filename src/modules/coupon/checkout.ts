@@ -77,7 +77,7 @@ async function usable(
 ): Promise<Held[]> {
   const [stored, pending] = await Promise.all([
     r.coupons.usableOfUser(userId, now, executor),
-    pendingOf(r, userId),
+    pendingOf(r, userId, executor),
   ]);
   const ids = new Set(stored.map((c) => c.id));
   return [
