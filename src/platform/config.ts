@@ -27,6 +27,8 @@ const ConfigSchema = Type.Object({
   KAFKA_BROKERS: Type.String({ default: '127.0.0.1:9092' }),
   KAFKA_TOPIC_PREFIX: Type.String({ default: 'qt.' }),
   KAFKA_CLIENT_ID: Type.String({ default: 'queueticket' }),
+  /** Replicas of the topics the system creates: 1 on one broker, 3 on a cluster (min ISR 2). */
+  KAFKA_REPLICATION_FACTOR: Type.Integer({ minimum: 1, maximum: 5, default: 1 }),
   JWT_SECRET: Type.String({ minLength: 32, default: 'dev-only-secret-change-me-0123456789abcdef' }),
   ACCESS_TOKEN_TTL_SECONDS: Type.Integer({ minimum: 30, default: 900 }),
   REFRESH_TOKEN_TTL_SECONDS: Type.Integer({ minimum: 60, default: 2_592_000 }),

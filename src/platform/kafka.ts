@@ -4,12 +4,15 @@ export interface KafkaSettings {
   brokers: string[];
   clientId: string;
   topicPrefix: string;
+  /** Replicas of every topic ensureTopics creates (1 on a single broker; 3 on a 3-broker cluster). */
+  replicationFactor?: number;
 }
 
 export function kafkaSettings(config: {
   KAFKA_BROKERS: string;
   KAFKA_CLIENT_ID: string;
   KAFKA_TOPIC_PREFIX: string;
+  KAFKA_REPLICATION_FACTOR?: number | string;
 }): KafkaSettings {
   return {
     brokers: config.KAFKA_BROKERS.split(',')
@@ -17,6 +20,7 @@ export function kafkaSettings(config: {
       .filter(Boolean),
     clientId: config.KAFKA_CLIENT_ID,
     topicPrefix: config.KAFKA_TOPIC_PREFIX,
+    replicationFactor: Number(config.KAFKA_REPLICATION_FACTOR ?? 1) || 1,
   };
 }
 
@@ -52,7 +56,12 @@ export async function ensureTopics(
     const wanted = logicalNames.map((n) => topicName(settings, n));
     const existing = new Set(await admin.listTopics());
     const missing = wanted.filter((t) => !existing.has(t));
-    if (missing.length > 0) await admin.createTopics({ topics: missing, partitions, replicas: 1 });
+    const replicas = settings.replicationFactor ?? 1;
+    // With 3 replicas a write (acks=all, see createProducer) needs 2 of them in sync: one broker may be
+    // down and nothing acknowledged is lost. With 2, one in sync; with 1, the broker default.
+    const configs =
+      replicas > 1 ? [{ name: 'min.insync.replicas', value: String(Math.min(2, replicas - 1)) }] : [];
+    if (missing.length > 0) await admin.createTopics({ topics: missing, partitions, replicas, configs });
   } finally {
     await admin.close();
   }
@@ -63,6 +72,11 @@ export async function pingKafka(admin: Admin): Promise<void> {
   await admin.metadata({ topics: [] });
 }
 
+/**
+ * Every producer is idempotent: @platformatic/kafka then forces acks=all (-1), one request in flight
+ * and retries, so a send is acknowledged only once min.insync.replicas have it. The outbox relay adds a
+ * transactionalId (transactions imply idempotence).
+ */
 export function createProducer(
   settings: KafkaSettings,
   extra: Partial<ProducerOptions<string, string, string, string>> = {},
