@@ -12,8 +12,8 @@ export const newMerchantKey = (tag: string) => `test_sk_${tag}_${randomBytes(4).
 export const newTossOrderId = () => `ord_${randomBytes(9).toString('base64url')}`;
 
 /** The sandbox on its own port, on the run's database: plays the external provider in tests. */
-export async function startSandbox(): Promise<SandboxServer & { destroy(): Promise<void> }> {
-  const { db } = createDb(process.env.DATABASE_URL ?? '', 5);
+export async function startSandbox(poolMax = 5): Promise<SandboxServer & { destroy(): Promise<void> }> {
+  const { db } = createDb(process.env.DATABASE_URL ?? '', poolMax);
   const server = await startSandboxServer({
     db: db.withTables<SandboxTables>(),
     logger: createLogger(process.env.LOG_LEVEL ?? 'silent'),

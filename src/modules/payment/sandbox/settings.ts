@@ -109,11 +109,15 @@ export class SandboxSettingsStore {
     this.#defaults = defaults;
   }
 
-  async get(merchant: string | null): Promise<SandboxSettings> {
+  /**
+   * `executor`: the caller's transaction when it holds one (webhook enqueue inside a state change), so
+   * a cache miss never waits for a second pool connection while holding the first (pool deadlock).
+   */
+  async get(merchant: string | null, executor: SandboxDb = this.#db): Promise<SandboxSettings> {
     if (merchant === null) return this.#defaults;
     const hit = this.#cache.get(merchant);
     if (hit !== undefined && Date.now() - hit.at < SandboxSettingsStore.CACHE_MS) return hit.settings;
-    const row = await this.#db
+    const row = await executor
       .selectFrom('sandbox_settings')
       .select('settings')
       .where('merchant', '=', merchant)

@@ -39,7 +39,9 @@ export class SandboxWebhooks {
     payment: TossPayment,
     origin: 'API' | 'ASYNC',
   ): Promise<void> {
-    const settings = await this.#settings.get(merchant);
+    // Read through the caller's transaction: called with it open, a pool read here would need a second
+    // connection per transaction, and under load every connection waits for another (deadlock).
+    const settings = await this.#settings.get(merchant, trx);
     const configured = settings.webhookUrl;
     if (configured === '' || (settings.webhookScope === 'ASYNC' && origin === 'API')) return;
     const url = configured === 'auto' ? null : configured;
