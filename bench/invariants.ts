@@ -2,13 +2,13 @@
  * Invariant checker for a run (bench, chaos, or any database of this system):
  *
  *   DATABASE_URL=… REDIS_KEY_PREFIX=… KAFKA_TOPIC_PREFIX=… node bench/invariants.ts
+ *   (REDIS_CLUSTER_NODES=host:port,… reads a Redis Cluster instead of REDIS_URL)
  *
  * Waits (bounded) until the asynchronous paths settle (outbox published, coupon grants stored,
  * payments resolved, payment events in the ledger), then reads PostgreSQL, Redis, Kafka and the
  * sandbox ledger and prints seats sold vs capacity, double sales, coupons granted vs stored vs limit,
  * orders PAID vs provider charges, refunds, settlement totals vs ledger. Exit 1 on any violation.
  */
-import { Redis } from 'ioredis';
 import pg from 'pg';
 import {
   type Check,
@@ -21,10 +21,13 @@ import {
   settlementChecks,
 } from './lib/invariant-checks.ts';
 import { type KafkaSnapshot, readTopics } from './lib/kafka-read.ts';
+import { type AnyRedis, benchRedis } from './lib/redis-client.ts';
 
 export interface InvariantOptions {
   databaseUrl: string;
   redisUrl: string;
+  /** A Redis Cluster's nodes (host:port,…) instead of redisUrl. */
+  redisClusterNodes?: string;
   redisPrefix: string;
   kafkaBrokers: string[];
   topicPrefix: string;
@@ -45,7 +48,7 @@ export interface InvariantReport {
   settled: boolean;
 }
 
-async function pending(pool: pg.Pool, redis: Redis): Promise<string[]> {
+async function pending(pool: pg.Pool, redis: AnyRedis): Promise<string[]> {
   const [r] = (
     await pool.query<Record<string, string>>(`
     select
@@ -72,7 +75,7 @@ async function pending(pool: pg.Pool, redis: Redis): Promise<string[]> {
 export async function checkInvariants(o: InvariantOptions): Promise<InvariantReport> {
   const pool = new pg.Pool({ connectionString: o.databaseUrl, max: 4 });
   pool.on('error', () => undefined);
-  const redis = new Redis(o.redisUrl, { keyPrefix: o.redisPrefix, maxRetriesPerRequest: 3 });
+  const redis = benchRedis({ url: o.redisUrl, clusterNodes: o.redisClusterNodes }, o.redisPrefix);
   const started = Date.now();
   try {
     let settled = false;
@@ -137,6 +140,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   const report = await checkInvariants({
     databaseUrl: env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/queueticket',
     redisUrl: env.REDIS_URL ?? 'redis://127.0.0.1:6379',
+    redisClusterNodes: env.REDIS_CLUSTER_NODES ?? '',
     redisPrefix: env.REDIS_KEY_PREFIX ?? 'qt:',
     kafkaBrokers: (env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(','),
     topicPrefix: env.KAFKA_TOPIC_PREFIX ?? 'qt.',

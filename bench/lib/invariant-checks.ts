@@ -4,9 +4,10 @@
  * (the provider's view of charges and cancels). Read-only. A `violation` fails the bench; a `warning` is
  * a drift worth reading (e.g. a cache behind PostgreSQL); `info` is a figure.
  */
-import type { Redis } from 'ioredis';
+
 import type pg from 'pg';
 import type { KafkaSnapshot } from './kafka-read.ts';
+import type { AnyRedis as Redis } from './redis-client.ts';
 
 export type Severity = 'violation' | 'warning' | 'info';
 export interface Check {

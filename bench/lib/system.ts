@@ -7,11 +7,11 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createWriteStream, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Redis } from 'ioredis';
 import pg from 'pg';
 import { createDb } from '../../src/platform/db.ts';
 import { createAdmin, ensureTopics, kafkaSettings, TOPICS } from '../../src/platform/kafka.ts';
 import { migrateToLatest } from '../../src/platform/migrate.ts';
+import { deleteRedisPrefix, type RedisTarget } from './redis-client.ts';
 
 export const ROOT = new URL('../..', import.meta.url).pathname.replace(/\/$/, '');
 
@@ -37,6 +37,8 @@ export interface Stack {
   dbName: string;
   databaseUrl: string;
   redisUrl: string;
+  /** REDIS_CLUSTER_NODES of the run (host:port,…), or '' for the single Redis at redisUrl. */
+  redisClusterNodes: string;
   redisPrefix: string;
   topicPrefix: string;
   /** The environment every role of this run gets (plus its role and port). */
@@ -44,7 +46,10 @@ export interface Stack {
   outDir: string;
 }
 
-/** Fresh database (migrated), Redis prefix and Kafka topics for one run. */
+/**
+ * Fresh database (migrated), Redis prefix and Kafka topics for one run. Overrides go to every role:
+ * REDIS_CLUSTER_NODES (a Redis Cluster instead of REDIS_URL), KAFKA_BROKERS, KAFKA_REPLICATION_FACTOR.
+ */
 export async function createStack(tag: string, overrides: Record<string, string> = {}): Promise<Stack> {
   const runId = `${tag}${Date.now().toString(36)}${randomBytes(2).toString('hex')}`;
   const dbName = `qt_bench_${runId}`;
@@ -57,11 +62,18 @@ export async function createStack(tag: string, overrides: Record<string, string>
   await migrateToLatest(db);
   await db.destroy();
   const redisUrl = overrides.REDIS_URL ?? process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+  const redisClusterNodes = overrides.REDIS_CLUSTER_NODES ?? process.env.REDIS_CLUSTER_NODES ?? '';
   const redisPrefix = `qt:bench:${runId}:`;
   const topicPrefix = `qt.b${runId}.`;
   const brokers = overrides.KAFKA_BROKERS ?? process.env.KAFKA_BROKERS ?? '127.0.0.1:9092';
   await ensureTopics(
-    kafkaSettings({ KAFKA_BROKERS: brokers, KAFKA_CLIENT_ID: 'qt-bench', KAFKA_TOPIC_PREFIX: topicPrefix }),
+    kafkaSettings({
+      KAFKA_BROKERS: brokers,
+      KAFKA_CLIENT_ID: 'qt-bench',
+      KAFKA_TOPIC_PREFIX: topicPrefix,
+      KAFKA_REPLICATION_FACTOR:
+        overrides.KAFKA_REPLICATION_FACTOR ?? process.env.KAFKA_REPLICATION_FACTOR ?? 1,
+    }),
     Object.values(TOPICS),
   );
   const outDir = join(ROOT, 'bench', 'out', runId);
@@ -70,6 +82,7 @@ export async function createStack(tag: string, overrides: Record<string, string>
     NODE_ENV: 'development',
     DATABASE_URL: databaseUrl,
     REDIS_URL: redisUrl,
+    ...(redisClusterNodes === '' ? {} : { REDIS_CLUSTER_NODES: redisClusterNodes }),
     REDIS_KEY_PREFIX: redisPrefix,
     KAFKA_BROKERS: brokers,
     KAFKA_TOPIC_PREFIX: topicPrefix,
@@ -83,7 +96,7 @@ export async function createStack(tag: string, overrides: Record<string, string>
     TOSS_SECRET_KEY: `test_sk_bench_${runId}`,
     ...overrides,
   };
-  return { runId, dbName, databaseUrl, redisUrl, redisPrefix, topicPrefix, env, outDir };
+  return { runId, dbName, databaseUrl, redisUrl, redisClusterNodes, redisPrefix, topicPrefix, env, outDir };
 }
 
 /** Drops the run's database, Redis keys and topics (KEEP_BENCH_DATA=true keeps them for inspection). */
@@ -93,7 +106,7 @@ export async function dropStack(stack: Stack): Promise<void> {
   await admin.connect();
   await admin.query(`drop database if exists ${admin.escapeIdentifier(stack.dbName)} with (force)`);
   await admin.end();
-  await deleteRedisPrefix(stack.redisUrl, stack.redisPrefix).catch(() => undefined);
+  await deleteRedisPrefix(redisTarget(stack), stack.redisPrefix).catch(() => undefined);
   const kafka = createAdmin(
     kafkaSettings({
       KAFKA_BROKERS: stack.env.KAFKA_BROKERS ?? '127.0.0.1:9092',
@@ -111,22 +124,10 @@ export async function dropStack(stack: Stack): Promise<void> {
   }
 }
 
-export async function deleteRedisPrefix(url: string, prefix: string): Promise<number> {
-  const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 2 });
-  await redis.connect();
-  let cursor = '0';
-  let n = 0;
-  try {
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 5000);
-      cursor = next;
-      if (keys.length > 0) n += await redis.unlink(...keys);
-    } while (cursor !== '0');
-  } finally {
-    redis.disconnect();
-  }
-  return n;
-}
+export const redisTarget = (stack: Stack): RedisTarget => ({
+  url: stack.redisUrl,
+  clusterNodes: stack.redisClusterNodes,
+});
 
 export interface ProcStats {
   rssBytes: number;
