@@ -1,4 +1,5 @@
 import type { AddressInfo } from 'node:net';
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createQueueModule } from '../../src/modules/queue/index.ts';
 import { loadConfig } from '../../src/platform/config.ts';
@@ -52,6 +53,20 @@ describe('joins in flight during a rebuild', () => {
     const ja = await join(t, sale.scheduleId, a.accessToken);
     const jb = await join({ ...t, baseUrl: url2 }, sale.scheduleId, b.accessToken);
     expect(jb.body).toMatchObject({ state: 'WAITING', position: (ja.body.position ?? 0) + 1 });
+    // a's own journal batch (50 ms) must have landed before the wipe, else the rebuild misses a too
+    // (on a loaded machine it can take longer than the two joins)
+    await waitFor(
+      "a's journal row",
+      async () => {
+        const { rows } = await sql<{ n: number }>`
+          select count(*)::int as n from queue_entries
+          where schedule_id = ${sale.scheduleId} and ticket_number = ${ja.body.ticketNumber}`.execute(
+          t.rt.db,
+        );
+        return (rows[0]?.n ?? 0) > 0 ? true : null;
+      },
+      5000,
+    );
 
     await wipeQueueKeys(t, sale.scheduleId); // Redis loses the queue while b's join is still buffered
     const aAfter = await me(t, sale.scheduleId, a.accessToken); // rebuilds from the journal (without b)
