@@ -2,6 +2,7 @@ import type { ServerResponse } from 'node:http';
 import type { Logger } from '../../platform/logger.ts';
 import type { Metrics } from '../../platform/metrics.ts';
 import type { Redis } from '../../platform/redis.ts';
+import { reconnectDelays, retryField } from '../../platform/sse.ts';
 import { seatChannel } from './redis/seat-store.ts';
 
 type SeatStatus = 'AVAILABLE' | 'HELD' | 'SOLD';
@@ -100,12 +101,16 @@ export class SeatFeed {
     }
   }
 
+  /** Shutdown: every stream ends with a jittered `retry:` hint (the client reconnects elsewhere, gets a snapshot). */
   async close(): Promise<void> {
     this.#closed = true;
     if (this.#ping !== null) clearInterval(this.#ping);
+    let count = 0;
+    for (const feed of this.#feeds.values()) count += feed.clients.size;
+    const delay = reconnectDelays(count);
     for (const feed of this.#feeds.values()) {
       if (feed.timer !== null) clearTimeout(feed.timer);
-      for (const c of feed.clients) c.res.end();
+      for (const c of feed.clients) c.res.end(retryField(delay()));
     }
     this.#feeds.clear();
     const sub = this.#sub;

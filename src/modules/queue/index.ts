@@ -134,14 +134,17 @@ export function createQueueModule(deps: QueueDeps) {
   });
 
   return {
-    registerRoutes: (app: HttpApp) =>
+    registerRoutes: (app: HttpApp) => {
       registerQueueRoutes(app, {
         resources: r,
         hub,
         catalog,
         rateLimiter: deps.rateLimiter,
         accountPerSecond: deps.config.RATE_LIMIT_QUEUE_ACCOUNT_PER_SECOND,
-      }),
+      });
+      // before the server closes: the streams end with a jittered reconnect hint (see hub.drain)
+      app.addHook('preClose', async () => void (await hub.drain()));
+    },
     consumers: () => queueConsumers(r, catalog),
 
     verifyAdmission: (token: string, scheduleId: string, userId: string): Promise<boolean> =>

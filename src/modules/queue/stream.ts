@@ -1,6 +1,12 @@
 import type { ServerResponse } from 'node:http';
 import type { Metrics } from '../../platform/metrics.ts';
 import type { Redis } from '../../platform/redis.ts';
+import {
+  EVENT_STREAM_HEADERS,
+  type ReconnectSpread,
+  reconnectDelays,
+  retryField,
+} from '../../platform/sse.ts';
 import { etaSeconds } from './eta.ts';
 import { admissionToken, isHalted, type QueuePush, type QueueResources, type QueueView } from './service.ts';
 import type { BatchView, QueueHeader } from './store.ts';
@@ -36,7 +42,8 @@ const CHUNK = 1000;
  * round trip; each user costs one ZRANK, O(log n)), so a round costs O(N log n) and no per-client
  * timers or Redis calls exist. Position events go out only when the position went down and at most
  * once a second per client; admitted / paused / closed are pushed through Redis pub/sub at once.
- * Every event has an `id:`; a `: ping` comment goes out after 10 s of silence.
+ * Every event has an `id:`; a `: ping` comment goes out after 10 s of silence. On shutdown `drain()`
+ * ends every stream with a jittered `retry:` hint (clients resume elsewhere with Last-Event-ID).
  */
 export class QueueStreamHub {
   readonly #r: QueueResources;
@@ -45,11 +52,17 @@ export class QueueStreamHub {
   readonly #rooms = new Map<string, Room>();
   #sub: Redis | null = null;
   #closed = false;
+  readonly #spread: ReconnectSpread;
   readonly #connections: import('prom-client').Gauge<string>;
   readonly #tickSeconds: import('prom-client').Histogram<string>;
 
-  constructor(r: QueueResources, metrics: Metrics, options: { tickMs?: number; pingMs?: number } = {}) {
+  constructor(
+    r: QueueResources,
+    metrics: Metrics,
+    options: { tickMs?: number; pingMs?: number; reconnect?: ReconnectSpread } = {},
+  ) {
     this.#r = r;
+    this.#spread = options.reconnect ?? {};
     this.#tickMs = options.tickMs ?? 1000;
     this.#pingMs = options.pingMs ?? 10_000;
     this.#connections = metrics.gauge('queue_stream_connections', 'Open waiting-room event streams');
@@ -76,16 +89,13 @@ export class QueueStreamHub {
     initial: QueueView,
   ): void {
     if (this.#closed) {
-      res.end();
+      // shutting down: a stream that ends at once with a hint, so the client retries elsewhere
+      res.writeHead(200, EVENT_STREAM_HEADERS);
+      res.end(retryField(reconnectDelays(1, this.#spread)()));
       return;
     }
     this.#subscribe();
-    res.writeHead(200, {
-      'content-type': 'text/event-stream; charset=utf-8',
-      'cache-control': 'no-cache, no-transform',
-      connection: 'keep-alive',
-      'x-accel-buffering': 'no',
-    });
+    res.writeHead(200, EVENT_STREAM_HEADERS);
     res.write('retry: 3000\n\n');
     const client: Client = {
       res,
@@ -155,10 +165,12 @@ export class QueueStreamHub {
     c.lastWrite = Date.now();
   }
 
-  #end(c: Client): void {
+  /** Ends a stream; with `retryMs`, after an SSE `retry:` hint (the client's next reconnect delay). */
+  #end(c: Client, retryMs?: number): void {
     if (c.done) return;
     c.done = true;
-    c.res.end();
+    if (retryMs === undefined) c.res.end();
+    else c.res.end(retryField(retryMs));
   }
 
   #detach(room: Room, c: Client): void {
@@ -330,14 +342,44 @@ export class QueueStreamHub {
       .catch((err: unknown) => this.#r.logger.warn({ err }, 'queue subscribe failed'));
   }
 
-  /** Ends every stream (before the HTTP server closes, which would otherwise wait for them). */
-  async close(): Promise<void> {
+  /**
+   * Graceful shutdown, before the HTTP server closes (it would otherwise wait for the streams): every
+   * stream gets a `retry:` hint with its own jittered delay and ends; streams asked for afterwards end
+   * at once with one. Resolves when the ends are written (at most `timeoutMs`), so the server then
+   * closes the connections as idle. Returns how many streams were ended.
+   */
+  async drain(timeoutMs = 5000): Promise<number> {
     this.#closed = true;
+    const clients: Client[] = [];
     for (const room of this.#rooms.values()) {
       if (room.timer !== null) clearTimeout(room.timer);
-      for (const set of room.users.values()) for (const c of set) this.#end(c);
+      for (const set of room.users.values()) for (const c of set) if (!c.done) clients.push(c);
     }
     this.#rooms.clear();
+    const delay = reconnectDelays(clients.length, this.#spread);
+    const finished = clients.map(
+      (c) =>
+        new Promise<void>((resolve) => {
+          c.res.once('close', resolve);
+          c.res.once('finish', resolve);
+        }),
+    );
+    for (const c of clients) this.#end(c, delay());
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      Promise.all(finished),
+      new Promise<void>((resolve) => {
+        timer = setTimeout(resolve, timeoutMs);
+      }),
+    ]);
+    clearTimeout(timer);
+    if (clients.length > 0) this.#r.logger.info({ streams: clients.length }, 'queue streams drained');
+    return clients.length;
+  }
+
+  /** Ends every stream (see drain) and the pub/sub subscription. */
+  async close(): Promise<void> {
+    await this.drain();
     const sub = this.#sub;
     this.#sub = null;
     if (sub !== null) await sub.quit().catch(() => sub.disconnect());

@@ -1,0 +1,176 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { createServer } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Admitter } from '../../src/modules/queue/index.ts';
+import { startTestApp, type TestApp } from '../support/harness.ts';
+import { accounts, createSale, join, me, onlyOwn, patchQueue, queuePath, waitFor } from './support.ts';
+
+/**
+ * SIGTERM to a real api process (`node src/main.ts api`) holding waiting-room and seat streams: every
+ * stream gets an SSE `retry:` hint (jittered) and ends cleanly before the server closes, the process
+ * exits 0 well before the forced exit; the clients then resume on a second api process with
+ * Last-Event-ID: positions never rise, ids go on, an admission granted meanwhile is delivered.
+ */
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+
+let t: TestApp;
+let admitter: Admitter;
+let child: ChildProcess | undefined;
+beforeAll(async () => {
+  t = await startTestApp({ RATE_LIMIT_IP_PER_SECOND: '1000000' });
+  admitter = t.modules.queue.createAdmitter({ discoverMs: 200, accept: onlyOwn });
+  admitter.start();
+});
+afterAll(async () => {
+  if (child !== undefined && child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  await admitter.stop();
+  await t.close();
+});
+
+interface Block {
+  id?: string;
+  event?: string;
+  data?: string;
+  retry?: string;
+}
+
+/** Reads an event stream to its end, keeping every block (events and bare `retry:` fields) in order. */
+function read(url: string, headers: Record<string, string> = {}) {
+  const blocks: Block[] = [];
+  let outcome: 'open' | 'ended' | 'error' = 'open';
+  const done = (async () => {
+    const res = await fetch(url, { headers });
+    if (res.status !== 200 || res.body === null) throw new Error(`stream answered ${res.status}`);
+    const decoder = new TextDecoder();
+    let buffer = '';
+    try {
+      for await (const chunk of res.body) {
+        buffer += decoder.decode(chunk, { stream: true });
+        for (let cut = buffer.indexOf('\n\n'); cut >= 0; cut = buffer.indexOf('\n\n')) {
+          const block: Block = {};
+          for (const line of buffer.slice(0, cut).split('\n')) {
+            const at = line.indexOf(': ');
+            const field = line.slice(0, at) as keyof Block;
+            if (at > 0 && ['id', 'event', 'data', 'retry'].includes(field)) block[field] = line.slice(at + 2);
+          }
+          buffer = buffer.slice(cut + 2);
+          if (Object.keys(block).length > 0) blocks.push(block);
+        }
+      }
+      outcome = buffer === '' ? 'ended' : 'error';
+    } catch {
+      outcome = 'error';
+    }
+  })();
+  return { blocks, done, outcome: () => outcome };
+}
+
+const events = (blocks: Block[], name: string) => blocks.filter((b) => b.event === name);
+const lastId = (blocks: Block[]) => Number([...blocks].reverse().find((b) => b.id !== undefined)?.id);
+
+describe('SSE drain on shutdown', () => {
+  it('ends every stream with a jittered retry hint; clients resume on another process losing nothing', async () => {
+    const buyers = await accounts(t, 4);
+    const sale = await createSale(t, {
+      queue: { admitPerSecond: 1, maxActive: 100, admissionTtlSeconds: 600 },
+    });
+    const seller = sale.seller.accessToken;
+    expect((await patchQueue(t, sale.scheduleId, seller, { paused: true })).status).toBe(200);
+    for (const b of buyers) expect((await join(t, sale.scheduleId, b.accessToken)).status).toBe(202);
+
+    const port = await freePort();
+    const base = `http://127.0.0.1:${port}`;
+    const proc = spawn(process.execPath, ['src/main.ts', 'api'], {
+      cwd: ROOT,
+      env: {
+        ...process.env,
+        HTTP_HOST: '127.0.0.1',
+        HTTP_PORT: String(port),
+        SHUTDOWN_DRAIN_MS: '300',
+        LOG_LEVEL: 'info',
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    child = proc;
+    const output: string[] = [];
+    proc.stdout?.on('data', (d: Buffer) => output.push(d.toString()));
+    proc.stderr?.on('data', (d: Buffer) => output.push(d.toString()));
+    const exited = once(proc, 'exit') as Promise<[number | null, NodeJS.Signals | null]>;
+    await waitFor(
+      'the api process',
+      async () => (await fetch(`${base}/readyz`).catch(() => null))?.ok,
+      45_000,
+    );
+
+    const streamUrl = (b: string, token: string) =>
+      `${b}${queuePath(sale.scheduleId)}/stream?access_token=${encodeURIComponent(token)}`;
+    const first = buyers.map((b) => read(streamUrl(base, b.accessToken)));
+    const seats = read(`${base}/api/v1/schedules/${sale.scheduleId}/seats/stream`);
+    await waitFor('a position event on every stream', async () =>
+      first.every((s) => events(s.blocks, 'position').length > 0),
+    );
+    await waitFor('the seat snapshot', async () => events(seats.blocks, 'snapshot').length > 0);
+    const positions = first.map((s) =>
+      Number(JSON.parse(events(s.blocks, 'position')[0]?.data ?? '{}').position),
+    );
+    expect(positions).toEqual([1, 2, 3, 4]);
+
+    const signalled = Date.now();
+    proc.kill('SIGTERM');
+    await Promise.all([...first.map((s) => s.done), seats.done]);
+    const [code, signal] = await exited;
+    expect({ code, signal }, output.join('').slice(-3000)).toEqual({ code: 0, signal: null });
+    expect(Date.now() - signalled).toBeLessThan(10_000);
+
+    const hints: number[] = [];
+    for (const s of [...first, seats]) {
+      expect(s.outcome()).toBe('ended');
+      const final = s.blocks[s.blocks.length - 1];
+      expect(final?.retry, JSON.stringify(s.blocks)).toMatch(/^\d+$/);
+      expect(final?.event).toBeUndefined();
+      hints.push(Number(final?.retry));
+    }
+    for (const h of hints) expect(h).toBeGreaterThanOrEqual(1000);
+    expect(new Set(hints).size).toBeGreaterThan(1); // jittered, not one delay for all
+    expect(output.join('')).toContain('queue streams drained');
+
+    // Meanwhile the first in line is admitted (the admitter runs elsewhere).
+    expect((await patchQueue(t, sale.scheduleId, seller, { paused: false })).status).toBe(200);
+    const admitted = await waitFor('the first admission', async () => {
+      const v = await me(t, sale.scheduleId, buyers[0]?.accessToken ?? '');
+      return v.body.state === 'ADMITTED' ? v.body : null;
+    });
+    await patchQueue(t, sale.scheduleId, seller, { paused: true });
+
+    // Resume on the second process with Last-Event-ID, after the shortest hint (as EventSource would;
+    // it also keeps the polls above and the reconnect apart under the per-account limit).
+    await new Promise((r) => setTimeout(r, Math.min(...hints)));
+    const second = buyers.map((b, i) =>
+      read(streamUrl(t.baseUrl, b.accessToken), { 'last-event-id': String(lastId(first[i]?.blocks ?? [])) }),
+    );
+    await waitFor('the current state on every resumed stream', async () =>
+      second.every((s) => events(s.blocks, 'position').length + events(s.blocks, 'admitted').length > 0),
+    );
+    const got = events(second[0]?.blocks ?? [], 'admitted')[0];
+    expect(JSON.parse(got?.data ?? '{}')).toMatchObject({ expiresAt: admitted.expiresAt });
+    second.forEach((s, i) => {
+      const firstId = Number(s.blocks.find((b) => b.id !== undefined)?.id);
+      expect(firstId).toBe(lastId(first[i]?.blocks ?? []) + 1);
+      for (const p of events(s.blocks, 'position')) {
+        expect(JSON.parse(p.data ?? '{}').position).toBeLessThanOrEqual(positions[i] ?? 0);
+      }
+    });
+  });
+});
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const address = server.address();
+  server.close();
+  if (address === null || typeof address === 'string') throw new Error('no port');
+  return address.port;
+}
