@@ -3,23 +3,29 @@
  * system started like `make up` (api, admitter, relay, worker as separate processes):
  *   1. same-run baselines and hot paths (hello-world, join, rank, hold, issue, naive designs, redis-benchmark)
  *   2. live connections (SSE waiters on one api process) and the position-round cost at 10k/50k/100k
+ *   2b. 100,000 SSE waiters of one schedule across several api processes, stepped 10k / 50k / 100k (fleet)
  *   3. the on-sale scenario (pre-queue, draw, admission, seats, coupons, payments with failures, refunds)
  *   4. the invariant checker; any violation fails the run (exit 1)
  * Writes bench/RESULTS.md, bench/results.json and bench/onsale.svg.
  * Knobs: BENCH_DURATION (s per load run), BENCH_CONNECTIONS, BENCH_BUYERS, BENCH_SSE, BENCH_ADMIT,
- * BENCH_MAX_ACTIVE, BENCH_SKIP (micro,sse,onsale), BENCH_OUT (directory for the three files).
+ * BENCH_MAX_ACTIVE, BENCH_SKIP (micro,sse,fleet,onsale), BENCH_OUT (directory for the three files),
+ * BENCH_FLEET_APIS / _GENERATORS / _STEPS (e.g. 10000,50000,100000) / _ADMIT / _FLOW (s per step).
+ * BENCH_ONLY=fleet runs that one section (and the invariants) and merges its figures into the existing
+ * RESULTS.md / results.json instead of rewriting them.
  */
-import { writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import pg from 'pg';
 import { checkInvariants, formatReport } from './invariants.ts';
 import { adminToken, benchRuntime, bulkUsers, writeUsers } from './lib/fixtures.ts';
+import { FLEET_END, FLEET_START, renderFleet } from './lib/fleet-report.ts';
 import { loadNow, machine } from './lib/machine.ts';
 import { microBenchmarks } from './lib/micro.ts';
 import { renderPlot } from './lib/plot.ts';
 import { redisPrimitives } from './lib/redis-bench.ts';
 import { type Results, renderResults } from './lib/report.ts';
 import { roundCost, sseBench } from './lib/sse.ts';
+import { sseFleet } from './lib/sse-fleet.ts';
 import { createStack, dropStack, logSummary, ROOT, System, startScript } from './lib/system.ts';
 import { onSale } from './scenario/onsale.ts';
 
@@ -30,7 +36,18 @@ const BUYERS = Number(env.BENCH_BUYERS ?? 50_000);
 const SSE = Number(env.BENCH_SSE ?? 19_000);
 const ADMIT = Number(env.BENCH_ADMIT ?? 40);
 const MAX_ACTIVE = Number(env.BENCH_MAX_ACTIVE ?? 150);
-const SKIP = new Set((env.BENCH_SKIP ?? '').split(',').filter(Boolean));
+const ONLY = env.BENCH_ONLY ?? '';
+const SECTIONS = ['micro', 'sse', 'fleet', 'onsale'];
+const SKIP = new Set(
+  ONLY === '' ? (env.BENCH_SKIP ?? '').split(',').filter(Boolean) : SECTIONS.filter((x) => x !== ONLY),
+);
+const FLEET = {
+  apis: Number(env.BENCH_FLEET_APIS ?? 6),
+  generators: Number(env.BENCH_FLEET_GENERATORS ?? 6),
+  steps: (env.BENCH_FLEET_STEPS ?? '10000,50000,100000').split(',').map(Number),
+  admitPerSecond: Number(env.BENCH_FLEET_ADMIT ?? 200),
+  flowSeconds: Number(env.BENCH_FLEET_FLOW ?? 10),
+};
 const OUT = env.BENCH_OUT ?? join(ROOT, 'bench');
 
 const t0 = Date.now();
@@ -45,6 +62,7 @@ const results: Results = {
   redis: [],
   sse: null,
   rounds: [],
+  fleet: null,
   onsale: null,
   invariants: null,
   errors: [],
@@ -147,6 +165,18 @@ try {
     log('position round cost at 10k / 50k / 100k waiters');
     results.rounds = await roundCost(rt, results.micro.queueShow.scheduleId, [10_000, 50_000, 100_000]);
   }
+  if (!SKIP.has('fleet')) {
+    log(`SSE fleet: ${FLEET.steps.join(' / ')} waiters of one schedule on ${FLEET.apis} api processes`);
+    results.fleet = await sseFleet({
+      stack,
+      rt,
+      api: sys.api.url,
+      sellerToken: seller.token,
+      buyers,
+      ...FLEET,
+      log,
+    });
+  }
   if (!SKIP.has('onsale')) {
     results.onsale = await onSale({
       stack,
@@ -201,15 +231,44 @@ try {
     onsale:
       results.onsale === null ? null : { ...results.onsale, issued202: results.onsale.issued202.length },
   };
-  writeFileSync(join(OUT, 'results.json'), `${JSON.stringify(forJson, null, 1)}\n`);
-  if (results.onsale !== null) writeFileSync(join(OUT, 'onsale.svg'), renderPlot(results.onsale));
-  writeFileSync(join(OUT, 'RESULTS.md'), renderResults(results));
+  if (ONLY === 'fleet' && existsSync(join(OUT, 'results.json'))) mergeFleet();
+  else {
+    writeFileSync(join(OUT, 'results.json'), `${JSON.stringify(forJson, null, 1)}\n`);
+    if (results.onsale !== null) writeFileSync(join(OUT, 'onsale.svg'), renderPlot(results.onsale));
+    writeFileSync(join(OUT, 'RESULTS.md'), renderResults(results));
+  }
   for (const h of helpers) await h.stop();
   await sys.stop().catch(() => sys.kill());
   await db.end();
   await rt.shutdown();
   await dropStack(stack).catch(() => undefined);
 }
+/** BENCH_ONLY=fleet: this run's fleet figures replace those of the last full run's files, nothing else. */
+function mergeFleet(): void {
+  const old = JSON.parse(readFileSync(join(OUT, 'results.json'), 'utf8')) as Record<string, unknown>;
+  const fleetRun = {
+    ...results.fleet,
+    startedAt: results.startedAt,
+    machine: results.machine,
+    invariants: results.invariants,
+    errors: results.errors,
+  };
+  writeFileSync(join(OUT, 'results.json'), `${JSON.stringify({ ...old, fleet: fleetRun }, null, 1)}\n`);
+  if (results.fleet === null) return;
+  const md = readFileSync(join(OUT, 'RESULTS.md'), 'utf8');
+  const section = renderFleet(results.fleet, `${results.startedAt} (\`BENCH_ONLY=fleet\`)`).join('\n');
+  const a = md.indexOf(FLEET_START);
+  const b = md.indexOf(FLEET_END);
+  const at = md.indexOf('## On-sale scenario');
+  const next =
+    a >= 0 && b > a
+      ? md.slice(0, a) + section + md.slice(b + FLEET_END.length + 1)
+      : at >= 0
+        ? `${md.slice(0, at)}${section}\n${md.slice(at)}`
+        : `${md}\n${section}\n`;
+  writeFileSync(join(OUT, 'RESULTS.md'), next);
+}
+
 log(
   `wrote ${OUT}/RESULTS.md, results.json, onsale.svg in ${results.durationSeconds} s${failed ? ' — FAILED' : ''}`,
 );

@@ -1,10 +1,12 @@
 /** bench/RESULTS.md from the run's results (the same data as bench/results.json). */
 import type { InvariantReport } from '../invariants.ts';
 import type { OnSaleResult } from '../scenario/onsale.ts';
+import { renderFleet } from './fleet-report.ts';
 import type { Machine } from './machine.ts';
 import type { MicroResults } from './micro.ts';
 import type { RedisFigure } from './redis-bench.ts';
 import type { RoundRow, SseResult } from './sse.ts';
+import type { FleetResult } from './sse-fleet.ts';
 
 export interface Results {
   startedAt: string;
@@ -15,6 +17,7 @@ export interface Results {
   redis: RedisFigure[];
   sse: SseResult | null;
   rounds: RoundRow[];
+  fleet: FleetResult | null;
   onsale: OnSaleResult | null;
   invariants: InvariantReport | null;
   errors: string[];
@@ -127,6 +130,7 @@ export function renderResults(r: Results): string {
       L.push(`| ${f0(x.waiters)} | ${f1(x.ms)} ms | ${f2(x.usPerClient)} µs | ${f1(x.nsPerNLogN)} |`);
     L.push('', 'Flat or falling per-(N·log N) cost means the round grows no faster than N log N.', '');
   }
+  if (r.fleet !== null) L.push(...renderFleet(r.fleet, r.startedAt));
   if (r.onsale !== null) L.push(...onsaleSection(r.onsale));
   if (r.invariants !== null) L.push(...invariantSection(r.invariants));
   const logged = Object.entries(r.serverLog).sort((a, b) => b[1] - a[1]);

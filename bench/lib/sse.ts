@@ -39,7 +39,8 @@ interface ChildStatus {
   events: Record<string, number>;
 }
 
-async function scrape(api: string): Promise<{ sum: number; count: number; conns: number }> {
+/** The hub's round histogram (sum, count) and open streams, from an api's /metrics. */
+export async function scrape(api: string): Promise<{ sum: number; count: number; conns: number }> {
   const text = await (await fetch(`${api}/metrics`)).text();
   const val = (name: string) =>
     Number(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)$`, 'm').exec(text)?.[1] ?? 0);
