@@ -7,6 +7,7 @@ import type { HoldJournal } from './hold-journal.ts';
 import type { HoldRepository } from './hold-repository.ts';
 import type { OrderRepository } from './order-repository.ts';
 import type { CatalogPort, CouponPort, QueuePort, RefundPort, SalesGate } from './ports.ts';
+import type { HoldBatcher } from './redis/hold-batch.ts';
 import type { SeatStore } from './redis/seat-store.ts';
 import type { SaleCache } from './sale-cache.ts';
 import type { SeatStateLoader } from './seat-state.ts';
@@ -28,6 +29,10 @@ export interface BookingContext {
   holds: HoldRepository;
   orders: OrderRepository;
   store: SeatStore;
+  /** seated holds and post-commit checks, one script call per schedule and event-loop turn */
+  holdBatch: HoldBatcher;
+  /** holdId → scheduleId of holds placed by this process (immutable pairs): DELETE skips the index read */
+  recentHolds: Map<string, string>;
   loader: SeatStateLoader;
   journal: HoldJournal;
   catalog: CatalogPort;

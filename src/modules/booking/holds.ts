@@ -76,11 +76,28 @@ export async function placeHold(ctx: BookingContext, input: PlaceHoldInput): Pro
   const { userId, scheduleId } = input;
   const token = input.admissionToken;
   if (token === undefined || token === '') throw BookingErrors.admissionRequired();
-  const [admitted, schedule] = await Promise.all([
-    ctx.queue.verifyAdmission(token, scheduleId, userId),
-    ctx.sales.schedule(scheduleId),
-  ]);
-  if (!admitted) throw BookingErrors.admissionRequired();
+  const q = ctx.queue;
+  // Seated holds check the admission slot inside the hold script (one round trip): here only the token.
+  const slotKeys =
+    input.seatIds !== undefined && q.checkAdmissionToken !== undefined && q.admissionSlotKeys !== undefined
+      ? q.admissionSlotKeys(scheduleId)
+      : null;
+  let schedule: ScheduleForSale | null;
+  let admissionExpiresAt: Date | null;
+  if (slotKeys !== null) {
+    const valid = q.checkAdmissionToken?.(token, scheduleId, userId) ?? null;
+    if (valid === null) throw BookingErrors.admissionRequired();
+    admissionExpiresAt = new Date(valid.expiresAtMs);
+    schedule = await ctx.sales.schedule(scheduleId);
+  } else {
+    const [admitted, found] = await Promise.all([
+      q.verifyAdmission(token, scheduleId, userId),
+      ctx.sales.schedule(scheduleId),
+    ]);
+    if (!admitted) throw BookingErrors.admissionRequired();
+    admissionExpiresAt = admissionExpiry(token);
+    schedule = found;
+  }
   if (schedule === null) throw BookingErrors.scheduleNotFound();
   const nowMs = Date.now();
   assertOnSale(schedule, nowMs);
@@ -91,7 +108,6 @@ export async function placeHold(ctx: BookingContext, input: PlaceHoldInput): Pro
   const capMs = expMs + ctx.config.HOLD_MAX_EXTEND_SECONDS * 1000;
   const limits = { perUserCap: MAX_SEATS_HELD_PER_USER, maxTickets: schedule.maxTicketsPerBuyer };
   const from = { ip: input.ip, perSecond: ctx.config.RATE_LIMIT_IP_PER_SECOND };
-  const admissionExpiresAt = admissionExpiry(token);
   const s: NewHold = {
     scheduleId,
     holdId,
@@ -116,7 +132,33 @@ export async function placeHold(ctx: BookingContext, input: PlaceHoldInput): Pro
       throw BookingErrors.unknownSeats(seatIds.filter((id) => !ids.has(id)));
     }
     quantity = seatIds.length;
-    outcome = await withLoaded(ctx, scheduleId, () => ctx.store.holdSeats(s, seatIds, limits, from));
+    if (slotKeys === null) {
+      outcome = await withLoaded(ctx, scheduleId, () => ctx.store.holdSeats(s, seatIds, limits, from));
+    } else {
+      const scope = { scheduleId, performanceId: schedule.performanceId, slotKeys };
+      const req = {
+        holdId,
+        userId,
+        expMs,
+        capMs,
+        admissionExpMs: s.admissionExpMs,
+        ip: input.ip,
+        checkSlot: true,
+        maxTickets: schedule.maxTicketsPerBuyer,
+        seatIds,
+      };
+      let batched = await withLoaded(ctx, scheduleId, () => ctx.holdBatch.hold(scope, req));
+      if (batched.kind === 'NOQUEUE') {
+        // The queue's keys are missing (Redis lost them): the queue rebuilds them while checking, then
+        // the hold runs once more without the slot check (as before the slot check moved into the script).
+        if (!(await q.verifyAdmission(token, scheduleId, userId))) throw BookingErrors.admissionRequired();
+        batched = await withLoaded(ctx, scheduleId, () =>
+          ctx.holdBatch.hold(scope, { ...req, checkSlot: false }),
+        );
+      }
+      if (batched.kind === 'NOADMIT' || batched.kind === 'NOQUEUE') throw BookingErrors.admissionRequired();
+      outcome = batched;
+    }
   } else {
     const section =
       input.sectionId === undefined
@@ -201,8 +243,9 @@ export async function placeHold(ctx: BookingContext, input: PlaceHoldInput): Pro
   }
   // Redis lost the schedule between the script and the commit: a reload may have read PostgreSQL
   // before this row existed and given the seats to someone else. Refuse rather than acknowledge.
-  // (The hold → schedule index for DELETE rides in the same round trip.)
-  if (!(await ctx.store.confirmHold(scheduleId, holdId, capMs))) {
+  // (One check per schedule and group commit; the hold → schedule index is written beside it.)
+  ctx.store.indexHold(scheduleId, holdId, capMs);
+  if (!(await ctx.holdBatch.confirm(scheduleId, holdId))) {
     const at = new Date();
     await ctx.journal
       .write({ kind: 'end', holdId, status: 'RELEASED', at, event: holdEvent('hold.released', hold, at) })
@@ -210,9 +253,21 @@ export async function placeHold(ctx: BookingContext, input: PlaceHoldInput): Pro
     ctx.stats.holds.inc({ outcome: 'LOST' });
     throw BookingErrors.holdNotRecorded();
   }
+  rememberHold(ctx, holdId, scheduleId);
   ctx.stats.holds.inc({ outcome: 'OK' });
   ctx.stats.holdSeconds.observe((performance.now() - started) / 1000);
   return holdView(hold);
+}
+
+const RECENT_HOLDS = 100_000;
+
+function rememberHold(ctx: BookingContext, holdId: string, scheduleId: string): void {
+  const recent = ctx.recentHolds;
+  recent.set(holdId, scheduleId);
+  if (recent.size > RECENT_HOLDS) {
+    const oldest = recent.keys().next().value;
+    if (oldest !== undefined) recent.delete(oldest);
+  }
 }
 
 function admissionExpiry(token: string): Date | null {
@@ -245,13 +300,15 @@ export async function releaseHold(
   holdId: string,
   ip: string,
 ): Promise<void> {
-  const indexed = await ctx.store.scheduleOfHold(holdId);
+  // A hold placed by this process: its schedule is known (the pair never changes); else the index.
+  const indexed = ctx.recentHolds.get(holdId) ?? (await ctx.store.scheduleOfHold(holdId));
   if (indexed !== null) {
     const from = { ip, perSecond: ctx.config.RATE_LIMIT_IP_PER_SECOND };
     const outcome = await ctx.store.release(indexed, holdId, userId, 'USER', Date.now(), from);
     if (outcome.kind === 'LIMITED') throw Errors.rateLimited(1);
     if (outcome.kind === 'ORDERED') throw BookingErrors.holdInOrder(outcome.orderId);
     if (outcome.kind === 'OK') {
+      ctx.recentHolds.delete(holdId);
       const r = outcome.hold;
       const hold: Hold = {
         id: holdId,

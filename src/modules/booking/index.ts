@@ -8,7 +8,7 @@ import type { Metrics } from '../../platform/metrics.ts';
 import type { Redis } from '../../platform/redis.ts';
 import { describeHold, type ForcedRelease, forceReleaseHold, type HoldDescription } from './admin.ts';
 import { bookingConsumers, endSalesOfSchedule } from './consumers.ts';
-import { type BookingContext, bookingStats } from './context.ts';
+import { type BookingContext, bookingStats, MAX_SEATS_HELD_PER_USER } from './context.ts';
 import { BookingErrors } from './errors.ts';
 import { HoldJournal } from './hold-journal.ts';
 import { HoldRepository } from './hold-repository.ts';
@@ -38,6 +38,7 @@ import type {
   SalesGate,
   SeatStatusSource,
 } from './ports.ts';
+import { HoldBatcher } from './redis/hold-batch.ts';
 import { SeatStore } from './redis/seat-store.ts';
 import { SaleCache } from './sale-cache.ts';
 import { SeatFeed, type Snapshot } from './seat-feed.ts';
@@ -94,6 +95,13 @@ export function createBookingModule(deps: BookingDeps) {
     holds,
     orders,
     store,
+    holdBatch: new HoldBatcher(
+      deps.redis,
+      HOLD_RECORD_KEEP_MS,
+      MAX_SEATS_HELD_PER_USER,
+      deps.config.RATE_LIMIT_IP_PER_SECOND,
+    ),
+    recentHolds: new Map(),
     loader: new SeatStateLoader(store, holds, orders, deps.catalog, logger),
     journal: new HoldJournal(db, logger, deps.metrics),
     catalog: deps.catalog,

@@ -57,6 +57,12 @@ export interface SeatStatusSource {
 export interface QueuePort {
   verifyAdmission(token: string, scheduleId: string, userId: string): Promise<boolean>;
   retainAdmission(scheduleId: string, userId: string, untilMs: number): Promise<void>;
+  /**
+   * Optional pair (the queue has both): the token half of verifyAdmission, synchronous, and the queue
+   * keys the hold script reads to check the live slot in the same atomic step (one round trip fewer).
+   */
+  checkAdmissionToken?(token: string, scheduleId: string, userId: string): { expiresAtMs: number } | null;
+  admissionSlotKeys?(scheduleId: string): { meta: string; active: string };
   releaseAdmission(scheduleId: string, userId: string, reason: 'PAID' | 'EXPIRED' | 'LEFT'): Promise<void>;
   /** Sold out: waiters get `closed`, joins 409 SOLD_OUT; optional. */
   closeSchedule?(scheduleId: string, reason: 'SOLD_OUT'): Promise<void>;

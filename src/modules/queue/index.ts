@@ -13,11 +13,13 @@ import { queueConsumers } from './consumers.ts';
 import { registerQueueRoutes } from './http/routes.ts';
 import { Journal } from './journal.ts';
 import { JournalRepository } from './journal-repository.ts';
+import { queueKeys } from './keys.ts';
 import { LeaseClient } from './lease.ts';
 import type { QueueCatalog, SalesGate } from './ports.ts';
 import { QueueBootstrap } from './rebuild.ts';
 import {
   channelName,
+  checkAdmissionToken,
   closeSchedule,
   type QueueResources,
   releaseAdmission,
@@ -149,6 +151,22 @@ export function createQueueModule(deps: QueueDeps) {
 
     verifyAdmission: (token: string, scheduleId: string, userId: string): Promise<boolean> =>
       verifyAdmission(r, token, scheduleId, userId),
+    /** verifyAdmission's token half, synchronous: the token's expiry (ms) when valid for user and schedule. */
+    checkAdmissionToken: (
+      token: string,
+      scheduleId: string,
+      userId: string,
+    ): { expiresAtMs: number } | null => checkAdmissionToken(r, token, scheduleId, userId),
+    /**
+     * verifyAdmission's slot half as keys another module's script may read atomically (same hash tag
+     * `{s:<scheduleId>}`): `meta` exists while the queue is in Redis; `active` scores each admitted
+     * user by the slot's expiry (ms, Redis clock). A live slot: score > now; no meta: rebuild first
+     * (call verifyAdmission).
+     */
+    admissionSlotKeys: (scheduleId: string): { meta: string; active: string } => {
+      const [meta = '', , , , active = ''] = queueKeys(scheduleId);
+      return { meta, active };
+    },
     retainAdmission: (scheduleId: string, userId: string, untilMs: number): Promise<void> =>
       retainAdmission(r, scheduleId, userId, untilMs),
     releaseAdmission: (

@@ -254,6 +254,22 @@ export async function admissionToken(
   return token;
 }
 
+/**
+ * The token half of verifyAdmission, synchronous (verified tokens are cached): the admission token's
+ * expiry (ms) when it is a valid admission token of this user for this schedule, else null. The slot
+ * half is then checked atomically by the caller's own script (admissionSlotKeys).
+ */
+export function checkAdmissionToken(
+  r: QueueResources,
+  token: string,
+  scheduleId: string,
+  userId: string,
+): { expiresAtMs: number } | null {
+  const claims = r.tokens.verifySync(token, 'admission');
+  if (claims === null || claims.sub !== userId || claims.sch !== scheduleId) return null;
+  return { expiresAtMs: typeof claims.exp === 'number' ? claims.exp * 1000 : 0 };
+}
+
 /** Booking's check: a valid admission token of this user for this schedule, and a live slot. */
 export async function verifyAdmission(
   r: QueueResources,

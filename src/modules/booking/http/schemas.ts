@@ -28,11 +28,14 @@ export const ExtendBody = Type.Object(
   { additionalProperties: false },
 );
 
+/** Plain types (no anyOf): fast-json-stringify then writes the field directly instead of trying options. */
+const NullableText = Type.Unsafe<string | null>({ type: ['string', 'null'] });
+
 export const HoldView = Type.Object({
   holdId: Type.String(),
   scheduleId: Type.String(),
   seatIds: Type.Array(Type.Integer()),
-  sectionId: Type.Union([Type.String(), Type.Null()]),
+  sectionId: NullableText,
   quantity: Type.Integer(),
   status: Type.String(),
   expiresAt: Time,

@@ -18,7 +18,7 @@
  * availability answer INIT and the caller seeds from PostgreSQL first (seed.ts).
  */
 
-const COMMON = `
+export const COMMON = `
 local function keep(key, at)
   local t = redis.call('PEXPIRETIME', key)
   if t == -1 or (t >= 0 and t < at) then redis.call('PEXPIREAT', key, at) end

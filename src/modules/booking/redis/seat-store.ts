@@ -32,11 +32,12 @@ export const seatKeys = (scheduleId: string) => {
   const t = tag(scheduleId);
   return { m: `${t}m`, seats: `${t}seats`, st: `${t}st`, stz: `${t}stz`, paid: `${t}paid` };
 };
-const holdKey = (scheduleId: string, holdId: string) => `${tag(scheduleId)}h:${holdId}`;
-const userKey = (scheduleId: string, userId: string) => `${tag(scheduleId)}u:${userId}`;
+export const holdKey = (scheduleId: string, holdId: string) => `${tag(scheduleId)}h:${holdId}`;
+export const userKey = (scheduleId: string, userId: string) => `${tag(scheduleId)}u:${userId}`;
 const holdIndexKey = (holdId: string) => `seat:{h:${holdId}}:s`;
 /** The schedule's per-address request counts of the current second (counted inside the scripts). */
-const rateKey = (scheduleId: string, nowMs: number) => `${tag(scheduleId)}rl:${Math.floor(nowMs / 1000)}`;
+export const rateKey = (scheduleId: string, nowMs: number) =>
+  `${tag(scheduleId)}rl:${Math.floor(nowMs / 1000)}`;
 /** Pub/sub channel of a schedule's seat changes; ioredis does not prefix channels, so the prefix is explicit. */
 export const seatChannel = (prefix: string, scheduleId: string) => `${prefix}${tag(scheduleId)}ch`;
 
@@ -294,17 +295,12 @@ export class SeatStore {
   }
 
   /**
-   * After the hold's commit: whether Redis still has it, plus the hold → schedule index (own hash tag,
-   * so a release needs no PostgreSQL read), in one round trip (two commands of different slots,
-   * pipelined). The index of a hold found missing is harmless: DELETE then finds no hold in that
-   * schedule and reads the record.
+   * After the hold's commit: the hold → schedule index (own hash tag, so a release needs no PostgreSQL
+   * read). Not awaited: it is queued on the connection before the 201 leaves. The index of a hold found
+   * missing afterwards is harmless: DELETE then finds no hold in that schedule and reads the record.
    */
-  async confirmHold(scheduleId: string, holdId: string, capMs: number): Promise<boolean> {
-    const [exists] = await Promise.all([
-      this.#redis.exists(holdKey(scheduleId, holdId)),
-      this.#redis.set(holdIndexKey(holdId), scheduleId, 'PXAT', capMs + this.#keepMs).catch(() => undefined),
-    ]);
-    return exists === 1;
+  indexHold(scheduleId: string, holdId: string, capMs: number): void {
+    this.#redis.set(holdIndexKey(holdId), scheduleId, 'PXAT', capMs + this.#keepMs).catch(() => undefined);
   }
 
   async isLoaded(scheduleId: string): Promise<boolean> {
