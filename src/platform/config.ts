@@ -24,6 +24,11 @@ const ConfigSchema = Type.Object({
   DATABASE_POOL_MAX: Type.Integer({ minimum: 1, default: 20 }),
   REDIS_URL: Type.String({ default: 'redis://127.0.0.1:6379' }),
   REDIS_KEY_PREFIX: Type.String({ default: 'qt:' }),
+  /** `host:port,host:port` of Redis Cluster masters; when set, every Redis client is a Cluster client. */
+  REDIS_CLUSTER_NODES: Type.String({
+    default: '',
+    pattern: '^\\s*([^\\s,:]+:\\d{1,5}(\\s*,\\s*[^\\s,:]+:\\d{1,5})*)?\\s*$',
+  }),
   KAFKA_BROKERS: Type.String({ default: '127.0.0.1:9092' }),
   KAFKA_TOPIC_PREFIX: Type.String({ default: 'qt.' }),
   KAFKA_CLIENT_ID: Type.String({ default: 'queueticket' }),

@@ -34,7 +34,7 @@ export interface Runtime {
 
 export function createRuntime(config: Config, logger: Logger = createLogger(config.LOG_LEVEL)): Runtime {
   const { db, pool } = createDb(config.DATABASE_URL, config.DATABASE_POOL_MAX);
-  const redis = createRedis(config.REDIS_URL, config.REDIS_KEY_PREFIX);
+  const redis = createRedis(config.REDIS_URL, config.REDIS_KEY_PREFIX, config.REDIS_CLUSTER_NODES);
   redis.on('error', (err: Error) => logger.warn({ err }, 'redis connection error'));
   const closers: Closer[] = [
     { name: 'postgres', close: () => db.destroy() },

@@ -1,6 +1,7 @@
 import { expect } from 'vitest';
 import type { BulkAccount } from '../../src/modules/identity/index.ts';
 import type { Admitter } from '../../src/modules/queue/index.ts';
+import { duplicateRedis } from '../../src/platform/redis.ts';
 import { api, type JsonResponse, startTestApp, type TestApp } from '../support/harness.ts';
 
 const HOUR = 3600_000;
@@ -220,13 +221,14 @@ export async function pay(t: TestApp, orderId: string): Promise<'PAID' | string>
  */
 export async function flushScheduleKeys(t: TestApp, scheduleId: string, what: 'seat' | 'all' = 'all') {
   const prefix = t.rt.config.REDIS_KEY_PREFIX;
-  const raw = t.rt.redis.duplicate({ keyPrefix: '' });
+  const raw = duplicateRedis(t.rt.redis, { keyPrefix: '' });
   try {
     const pattern = what === 'seat' ? `${prefix}seat:{s:${scheduleId}}:*` : `${prefix}*{s:${scheduleId}}*`;
     const script = `local k = redis.call('KEYS', ARGV[1])
       for i = 1, #k, 1000 do redis.call('DEL', unpack(k, i, math.min(i + 999, #k))) end
       return #k`;
-    return Number(await raw.eval(script, 0, pattern));
+    // KEYS[1] (unused) routes the script to the master of the schedule's slot on a cluster
+    return Number(await raw.eval(script, 1, `${prefix}seat:{s:${scheduleId}}:m`, pattern));
   } finally {
     raw.disconnect();
   }

@@ -1,6 +1,7 @@
 import { Agent, fetch as undiciFetch } from 'undici';
 import { expect } from 'vitest';
 import type { BulkAccount } from '../../src/modules/identity/index.ts';
+import { duplicateRedis, scanKeys } from '../../src/platform/redis.ts';
 import { api, type TestApp } from '../support/harness.ts';
 
 let counter = 0;
@@ -128,24 +129,17 @@ export async function waitFor<T>(
 /** Removes every Redis key of one schedule's queue (a Redis that lost its data). */
 export async function wipeQueueKeys(t: TestApp, scheduleId: string): Promise<number> {
   const prefix = t.rt.config.REDIS_KEY_PREFIX;
-  const raw = t.rt.redis.duplicate({ keyPrefix: '' });
+  const raw = duplicateRedis(t.rt.redis, { keyPrefix: '' });
   try {
     // Find the keys first, then delete them all at once: Redis loses a queue in one go. Deleting page by
     // page while SCAN walks a large shared keyspace let the admitter (ticking every 100 ms) rebuild the
-    // queue halfway through and lose the rebuilt keys to a later page.
+    // queue halfway through and lose the rebuilt keys to a later page. One DEL (the queue's keys share
+    // one slot); the live list has its own slot, so on a cluster it cannot be in the same transaction.
     const keys: string[] = [];
-    let cursor = '0';
-    do {
-      const [next, found] = await raw.scan(cursor, 'MATCH', `${prefix}q:{s:${scheduleId}}:*`, 'COUNT', 1000);
-      cursor = next;
-      keys.push(...found);
-    } while (cursor !== '0');
-    const results = await raw
-      .multi()
-      .del(...(keys.length > 0 ? keys : [`${prefix}q:{s:${scheduleId}}:m`]))
-      .srem(`${prefix}q:live`, scheduleId)
-      .exec();
-    return Number(results?.[0]?.[1] ?? 0);
+    for await (const found of scanKeys(raw, `${prefix}q:{s:${scheduleId}}:*`)) keys.push(...found);
+    const deleted = await raw.del(...(keys.length > 0 ? keys : [`${prefix}q:{s:${scheduleId}}:m`]));
+    await raw.srem(`${prefix}q:live`, scheduleId);
+    return deleted;
   } finally {
     raw.disconnect();
   }

@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import { Redis } from 'ioredis';
 import pg from 'pg';
 import { createDb } from '../../src/platform/db.ts';
 import { createAdmin, ensureTopics, kafkaSettings, TOPICS } from '../../src/platform/kafka.ts';
 import { migrateToLatest } from '../../src/platform/migrate.ts';
+import { createRedis, unlinkMatching } from '../../src/platform/redis.ts';
 
 /**
  * One run = one fresh database, one Redis key prefix, one Kafka topic prefix, so concurrent runs
@@ -50,14 +50,14 @@ export default async function setup() {
     await cleaner.query(`drop database if exists ${cleaner.escapeIdentifier(dbName)} with (force)`);
     await cleaner.end();
     await deleteRunTopics(topicPrefix);
-    const redis = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `qt:test:${runId}:*`, 'COUNT', 1000);
-      cursor = next;
-      if (keys.length > 0) await redis.unlink(...keys);
-    } while (cursor !== '0');
-    await redis.quit();
+    // the run's keys on the Redis server, and on the cluster when the run used one (REDIS_CLUSTER_NODES;
+    // test/cluster cleans its own keys)
+    const url = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+    for (const nodes of ['', ...(process.env.REDIS_CLUSTER_NODES ? [process.env.REDIS_CLUSTER_NODES] : [])]) {
+      const redis = createRedis(url, '', nodes);
+      await unlinkMatching(redis, `qt:test:${runId}:*`);
+      await redis.quit();
+    }
   };
 }
 

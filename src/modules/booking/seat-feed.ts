@@ -1,7 +1,7 @@
 import type { ServerResponse } from 'node:http';
 import type { Logger } from '../../platform/logger.ts';
 import type { Metrics } from '../../platform/metrics.ts';
-import type { Redis } from '../../platform/redis.ts';
+import { duplicateRedis, type Redis } from '../../platform/redis.ts';
 import { reconnectDelays, retryField } from '../../platform/sse.ts';
 import { seatChannel } from './redis/seat-store.ts';
 
@@ -158,7 +158,7 @@ export class SeatFeed {
 
   #subscriber(): Redis {
     if (this.#sub !== null) return this.#sub;
-    const sub = this.#redis.duplicate({ enableAutoPipelining: false });
+    const sub = duplicateRedis(this.#redis, { enableAutoPipelining: false });
     sub.on('error', (err: Error) => this.#logger.warn({ err }, 'seat stream subscriber error'));
     sub.on('message', (channel: string, message: string) => this.#onMessage(channel, message));
     this.#sub = sub;

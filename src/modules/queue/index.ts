@@ -5,7 +5,7 @@ import type { HttpApp } from '../../platform/http/app.ts';
 import type { RateLimiter } from '../../platform/http/rate-limit.ts';
 import type { Logger } from '../../platform/logger.ts';
 import type { Metrics } from '../../platform/metrics.ts';
-import type { Redis } from '../../platform/redis.ts';
+import { duplicateRedis, type Redis } from '../../platform/redis.ts';
 import type { TokenService } from '../../platform/tokens.ts';
 import { Admitter, type AdmitterMetrics, type AdmitterOptions } from './admitter.ts';
 import { QueueBatcher } from './batcher.ts';
@@ -62,7 +62,7 @@ export interface QueueDeps {
 export function createQueueModule(deps: QueueDeps) {
   const repo = new JournalRepository(deps.db.withTables<QueueTables>());
   // the batched join / poll scripts on a connection of their own (store.ts), opened on first use
-  const batchRedis = deps.redis.duplicate({ enableAutoPipelining: false, lazyConnect: true });
+  const batchRedis = duplicateRedis(deps.redis, { enableAutoPipelining: false, lazyConnect: true });
   batchRedis.on('error', (err: Error) => deps.logger.warn({ err }, 'queue batch redis connection error'));
   const store = new QueueStore(deps.redis, batchRedis);
   const journal = new Journal({

@@ -1,6 +1,6 @@
 import type { ServerResponse } from 'node:http';
 import type { Metrics } from '../../platform/metrics.ts';
-import type { Redis } from '../../platform/redis.ts';
+import { duplicateRedis, type Redis } from '../../platform/redis.ts';
 import {
   EVENT_STREAM_HEADERS,
   type ReconnectSpread,
@@ -327,7 +327,7 @@ export class QueueStreamHub {
 
   #subscribe(): void {
     if (this.#sub !== null) return;
-    const sub = this.#r.redis.duplicate();
+    const sub = duplicateRedis(this.#r.redis, { enableAutoPipelining: false });
     this.#sub = sub;
     sub.on('error', (err: Error) => this.#r.logger.warn({ err }, 'queue stream subscriber error'));
     sub.on('message', (_channel: string, message: string) => {
