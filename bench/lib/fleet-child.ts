@@ -30,6 +30,8 @@ let open = 0;
 let failed = 0;
 let closedByServer = 0;
 let opened = 0;
+let joinMs = 0;
+let openMs = 0;
 const requests: http.ClientRequest[] = [];
 
 const fail = (code: string) => {
@@ -123,7 +125,20 @@ async function each(from: number, to: number, fn: (i: number) => Promise<void>):
 
 const status = (done: boolean) => {
   console.log(
-    JSON.stringify({ done, joined, opened, open, perApi, failed, failures, closedByServer, events, delays }),
+    JSON.stringify({
+      done,
+      joined,
+      opened,
+      open,
+      perApi,
+      failed,
+      failures,
+      closedByServer,
+      events,
+      delays,
+      joinMs,
+      openMs,
+    }),
   );
   delays = [];
 };
@@ -141,8 +156,12 @@ createInterface({ input: process.stdin }).on('line', (line) => {
   queue = queue.then(async () => {
     const from = opened;
     if (upTo > from) {
+      const t0 = Date.now();
       await each(from, upTo, join);
+      const t1 = Date.now();
       await each(from, upTo, connect);
+      joinMs = t1 - t0;
+      openMs = Date.now() - t1;
       opened = upTo;
     }
     status(true);

@@ -29,6 +29,9 @@ export interface FleetStep {
   waiters: number;
   held: number;
   openSeconds: number;
+  /** of that: the slowest generator's joins, then its stream opens */
+  joinSeconds: number;
+  streamsSeconds: number;
   processes: FleetProcess[];
   rssPerStreamKiB: number;
   cpuPausedTotalPercent: number;
@@ -64,6 +67,8 @@ interface ChildStatus {
   closedByServer: number;
   events: Record<string, number>;
   delays: number[];
+  joinMs: number;
+  openMs: number;
 }
 
 class Generator {
@@ -195,7 +200,7 @@ export async function sseFleet(options: {
       out.push(await measure(waiters, openSeconds));
       const last = out[out.length - 1] as FleetStep;
       log(
-        `fleet ${waiters}: held ${last.held} in ${openSeconds.toFixed(0)} s, ${last.rssPerStreamKiB.toFixed(1)} KiB/stream, CPU paused ${last.cpuPausedTotalPercent.toFixed(0)} % / flowing ${last.cpuFlowingTotalPercent.toFixed(0)} % (all apis), ${last.positionEventsPerSecond.toFixed(0)} position events/s, admitted p50/p99 ${last.admitDelayMs?.p50 ?? '-'}/${last.admitDelayMs?.p99 ?? '-'} ms, closed by server ${last.closedByServer}`,
+        `fleet ${waiters}: held ${last.held} in ${openSeconds.toFixed(0)} s (joins ${last.joinSeconds.toFixed(0)} s, streams ${last.streamsSeconds.toFixed(0)} s), ${last.rssPerStreamKiB.toFixed(1)} KiB/stream, CPU paused ${last.cpuPausedTotalPercent.toFixed(0)} % / flowing ${last.cpuFlowingTotalPercent.toFixed(0)} % (all apis), ${last.positionEventsPerSecond.toFixed(0)} position events/s, admitted p50/p99 ${last.admitDelayMs?.p50 ?? '-'}/${last.admitDelayMs?.p99 ?? '-'} ms, closed by server ${last.closedByServer}`,
       );
     }
     return {
@@ -253,6 +258,8 @@ export async function sseFleet(options: {
         waiters,
         held,
         openSeconds,
+        joinSeconds: Math.max(...statuses.map((s) => s?.joinMs ?? 0)) / 1000,
+        streamsSeconds: Math.max(...statuses.map((s) => s?.openMs ?? 0)) / 1000,
         processes,
         rssPerStreamKiB: held > 0 ? (rssNow - sum(rssBase)) / 1024 / held : 0,
         cpuPausedTotalPercent: sum(processes.map((p) => p.cpuPausedPercent)),

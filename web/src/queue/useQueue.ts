@@ -18,11 +18,21 @@ export interface QueueModel {
 }
 
 const FINAL: QueueState[] = ['ADMITTED', 'CLOSED', 'EXPIRED', 'NONE'];
+/** How long a natively reconnecting stream may take (the server's hints stay under ~30 s) before polling. */
+const STREAM_GRACE_MS = 35_000;
+/** `ms` spread over [ms/2, 3ms/2). */
+const jitter = (ms: number) => Math.round(ms * (0.5 + Math.random()));
 
 /**
  * Joins the waiting room of a schedule and follows it live: an EventSource on the queue stream
  * (`?access_token=`, resumed with `lastEventId`), polling `queue/me` whenever the stream is down.
  * The place belongs to the account, so a refreshed access token simply reconnects to it.
+ *
+ * A stream the server ends on purpose (an api process shutting down) carries an SSE `retry:` hint with
+ * a jittered delay: the browser reconnects by itself after that delay (sending Last-Event-ID), so the
+ * hook leaves a CONNECTING EventSource alone and polls only if it is not back within STREAM_GRACE_MS.
+ * Every delay of its own is jittered too: thousands of clients dropped at once must not come back at
+ * once.
  */
 export function useQueue(scheduleId: string): QueueModel {
   const [view, setView] = useState<QueueView | null>(null);
@@ -38,6 +48,7 @@ export function useQueue(scheduleId: string): QueueModel {
     let source: EventSource | null = null;
     let pollTimer: ReturnType<typeof setTimeout> | null = null;
     let reopenTimer: ReturnType<typeof setTimeout> | null = null;
+    let graceTimer: ReturnType<typeof setTimeout> | null = null;
     let failures = 0;
     let lastEventId = '';
     let streaming = false;
@@ -65,6 +76,7 @@ export function useQueue(scheduleId: string): QueueModel {
       source?.close();
       if (pollTimer !== null) clearTimeout(pollTimer);
       if (reopenTimer !== null) clearTimeout(reopenTimer);
+      if (graceTimer !== null) clearTimeout(graceTimer);
     };
 
     const poll = async () => {
@@ -75,16 +87,16 @@ export function useQueue(scheduleId: string): QueueModel {
         apply(v);
         setError(undefined);
         if (stopped || streaming) return;
-        pollTimer = setTimeout(poll, Math.min(5, Math.max(1, v.pollAfterSeconds ?? 2)) * 1000);
+        pollTimer = setTimeout(poll, jitter(Math.min(5, Math.max(1, v.pollAfterSeconds ?? 2)) * 1000));
       } catch (err) {
         setError(err);
-        pollTimer = setTimeout(poll, 5000);
+        pollTimer = setTimeout(poll, jitter(5000));
       }
     };
 
     const startPolling = () => {
       setMode('polling');
-      if (pollTimer === null) pollTimer = setTimeout(poll, 1000);
+      if (pollTimer === null) pollTimer = setTimeout(poll, jitter(2000));
     };
 
     const open = async () => {
@@ -112,6 +124,8 @@ export function useQueue(scheduleId: string): QueueModel {
         setMode('stream');
         if (pollTimer !== null) clearTimeout(pollTimer);
         pollTimer = null;
+        if (graceTimer !== null) clearTimeout(graceTimer);
+        graceTimer = null;
       };
       on('position', (d) => {
         const position = typeof d.position === 'number' ? d.position : null;
@@ -137,13 +151,22 @@ export function useQueue(scheduleId: string): QueueModel {
       on('expired', () => apply({ state: 'EXPIRED' }));
       es.onerror = () => {
         if (stopped) return;
-        // The browser retries on its own only while the stream is reachable; take over either way:
-        // poll meanwhile, then reopen with a fresh token (an expired one answers 401).
-        es.close();
         streaming = false;
+        if (es.readyState === EventSource.CONNECTING) {
+          // The stream ended (e.g. its server shut down, with a `retry:` hint): the browser reconnects
+          // after the hint with Last-Event-ID. Poll only if it stays away.
+          graceTimer ??= setTimeout(() => {
+            graceTimer = null;
+            if (!streaming && !stopped) startPolling();
+          }, jitter(STREAM_GRACE_MS));
+          return;
+        }
+        // Refused (an expired token answers 401) or unreachable: the browser gave up. Poll meanwhile,
+        // then reopen with a fresh token, backing off with jitter.
+        es.close();
         failures += 1;
         startPolling();
-        reopenTimer = setTimeout(() => void open(), Math.min(30_000, 1000 * 2 ** failures));
+        reopenTimer = setTimeout(() => void open(), jitter(Math.min(30_000, 1000 * 2 ** failures)));
       };
     };
 
