@@ -66,5 +66,9 @@ bench: deps services kafka ## hot paths vs hello-world and naive designs, SSE wa
 chaos: deps services kafka ## fault runs on loopback (worker/relay/admitter kills, slow provider, Redis restart and data loss, PostgreSQL cut) → bench/CHAOS.md
 	@$(NODE_ENV_SH) && node bench/chaos.ts
 
+.PHONY: bench-cluster
+bench-cluster: deps services ## scale-out: api ×3, admitter ×2 on a 3-master Redis Cluster and 3 Kafka brokers (loopback; ~10 min) → bench/CLUSTER.md
+	@$(NODE_ENV_SH) && ulimit -n $$(ulimit -Hn) && node bench/cluster.ts
+
 fuzz: deps services kafka ## malformed input against every operation of /docs/json; 5xx count (goal 0) → bench/FUZZ.md
 	@$(NODE_ENV_SH) && node bench/fuzz.ts

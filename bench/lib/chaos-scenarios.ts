@@ -59,8 +59,8 @@ async function outboxRate(stack: Stack): Promise<number> {
 }
 
 /** The admitter leading this schedule, from each admitter's /metrics. */
-async function leaderOf(ctx: ChaosContext, scheduleId: string): Promise<RoleProcess | null> {
-  for (const a of ctx.sys.admitters) {
+export async function leaderOf(admitters: RoleProcess[], scheduleId: string): Promise<RoleProcess | null> {
+  for (const a of admitters) {
     if (!a.running) continue;
     const text = await (await fetch(`${a.url}/metrics`)).text();
     if (new RegExp(`queue_admitter_leader\\{[^}]*schedule_id="${scheduleId}"[^}]*\\} 1`).test(text)) return a;
@@ -98,7 +98,7 @@ export const SCENARIOS: Scenario[] = [
     system: { admitters: 2 },
     async inject(ctx, { scheduleId, opensAt }) {
       await sleep(5000);
-      const leader = await leaderOf(ctx, scheduleId);
+      const leader = await leaderOf(ctx.sys.admitters, scheduleId);
       if (leader === null) {
         ctx.log('no leader found in /metrics; nothing killed');
         return;
@@ -117,7 +117,7 @@ export const SCENARIOS: Scenario[] = [
         }
         await sleep(200);
       }
-      const next = await leaderOf(ctx, scheduleId);
+      const next = await leaderOf(ctx.sys.admitters, scheduleId);
       ctx.log(
         resumed === null
           ? 'admission did not resume within 30 s'

@@ -111,6 +111,7 @@ for (const [name, rec] of perStep) {
     p50: pct(sorted, 50),
     p99: pct(sorted, 99),
     status: rec.status,
+    ...(spec.rawLatencies ? { lat: sorted.map((us) => us / 1000) } : {}),
   };
 }
 const out: LoadResult = {

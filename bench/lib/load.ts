@@ -28,6 +28,8 @@ export interface LoadSpec {
   seatsPerHold?: number;
   /** First user of the rotation (default random). */
   startUser?: number;
+  /** Also return every latency per step (to merge several load children exactly). */
+  rawLatencies?: boolean;
 }
 
 export interface StepResult {
@@ -37,6 +39,8 @@ export interface StepResult {
   p50: number;
   p99: number;
   status: Record<string, number>;
+  /** milliseconds, sorted; only with LoadSpec.rawLatencies */
+  lat?: number[];
 }
 
 export interface LoadResult {

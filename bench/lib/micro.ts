@@ -6,7 +6,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type pg from 'pg';
 import { call, createCampaign, createShow, pool, type Show, writeUsers } from './fixtures.ts';
-import { type LoadResult, load } from './load.ts';
+import { type LoadResult, load, type Step } from './load.ts';
 import type { Stack } from './system.ts';
 
 export interface Figure {
@@ -90,6 +90,20 @@ export async function admitUsers(
   return out;
 }
 
+/** The hold churn's steps: hold one random seat as an admitted buyer, then release it. */
+export const holdChurn = (scheduleId: string): Step[] => [
+  {
+    name: 'hold',
+    method: 'POST',
+    path: `/api/v1/schedules/${scheduleId}/holds`,
+    body: 'randomSeat',
+    auth: true,
+    admission: true,
+    capture: 'holdId',
+  },
+  { name: 'release', method: 'DELETE', path: '/api/v1/holds/{holdId}', auth: true },
+];
+
 export async function microBenchmarks(c: MicroContext): Promise<MicroResults> {
   const { api, duration, connections } = c;
   const figures: Figure[] = [];
@@ -164,18 +178,7 @@ export async function microBenchmarks(c: MicroContext): Promise<MicroResults> {
     usersFile: holdFile,
     seatRange,
     seatsPerHold: 1,
-    steps: [
-      {
-        name: 'hold',
-        method: 'POST',
-        path: `/api/v1/schedules/${holdShow.scheduleId}/holds`,
-        body: 'randomSeat',
-        auth: true,
-        admission: true,
-        capture: 'holdId',
-      },
-      { name: 'release', method: 'DELETE', path: '/api/v1/holds/{holdId}', auth: true },
-    ],
+    steps: holdChurn(holdShow.scheduleId),
   });
   figures.push({
     ...fig('hold', 'hold + release churn (POST …/holds, DELETE /holds/{id})', hold, 'hold'),

@@ -8,6 +8,8 @@ import { http, type Recorder } from './client.ts';
 
 export interface FlowSpec {
   api: string;
+  /** Several api processes: each buyer alternates between them request by request (see apiFor). */
+  apis?: string[];
   /** The payment provider's base (its checkout stands in for the browser widget). */
   provider: string;
   scheduleId: string;
@@ -29,6 +31,23 @@ export interface FlowSpec {
 export interface Buyer {
   id: string;
   token: string;
+  /** Requests this buyer made so far (start it at a different number per buyer to spread the load). */
+  calls?: number;
+  /** The api its join went to. */
+  joinedVia?: string;
+}
+
+/**
+ * The api process for a buyer's next request: with several, consecutive requests of one buyer go to
+ * different processes (join on one, poll on the next, hold on another…), so nothing may rely on one
+ * process's memory.
+ */
+export function apiFor(s: FlowSpec, b: Buyer): string {
+  const list = s.apis ?? [];
+  if (list.length < 2) return s.api;
+  const i = b.calls ?? 0;
+  b.calls = i + 1;
+  return list[i % list.length] ?? s.api;
 }
 
 export const outcomes: Record<string, number> = {};
@@ -85,7 +104,7 @@ export async function claimCoupon(rec: Recorder, s: FlowSpec, b: Buyer): Promise
   const r = await http<{ couponId?: string; code?: string }>(
     rec,
     'coupon-issue',
-    s.api,
+    apiFor(s, b),
     'POST',
     `/api/v1/coupon-campaigns/${s.campaignId}/issue`,
     {
@@ -109,7 +128,6 @@ export type FlowEnd =
   | 'LIMIT';
 
 export async function buyerFlow(rec: Recorder, s: FlowSpec, b: Buyer, admission: string): Promise<FlowEnd> {
-  const { api } = s;
   const q = `/api/v1/schedules/${s.scheduleId}`;
   if (rand() < s.p.coupon) await claimCoupon(rec, s, b);
   const k = pickQuantity();
@@ -117,7 +135,9 @@ export async function buyerFlow(rec: Recorder, s: FlowSpec, b: Buyer, admission:
   const avoid = new Set<number>();
   let hold: { holdId: string; seatIds: number[] } | null = null;
   for (let attempt = 0; attempt < 4 && hold === null; attempt++) {
-    const map = await http<{ seats: Seat[] }>(rec, 'seat-map', api, 'GET', `${q}/seats`, { gzip: true });
+    const map = await http<{ seats: Seat[] }>(rec, 'seat-map', apiFor(s, b), 'GET', `${q}/seats`, {
+      gzip: true,
+    });
     if (map.status !== 200) return 'ERROR';
     const seats = chooseSeats(map.body.seats, k, grade, avoid);
     if (seats.length === 0) {
@@ -127,16 +147,21 @@ export async function buyerFlow(rec: Recorder, s: FlowSpec, b: Buyer, admission:
       await sleep(1000);
       continue;
     }
+    const holdVia = apiFor(s, b);
     const r = await http<{ holdId: string; seatIds: number[]; code?: string; unavailableSeatIds?: number[] }>(
       rec,
       'hold',
-      api,
+      holdVia,
       'POST',
       `${q}/holds`,
       { token: b.token, body: { seatIds: seats }, headers: { 'x-admission-token': admission } },
     );
-    if (r.status === 201) hold = r.body;
-    else if (r.body.code === 'SEATS_UNAVAILABLE') {
+    if (r.status === 201) {
+      hold = r.body;
+      // evidence that the admission (granted and read through one process) holds through another
+      if (b.joinedVia !== undefined)
+        count(holdVia === b.joinedVia ? 'api.holdSameAsJoin' : 'api.holdOtherThanJoin');
+    } else if (r.body.code === 'SEATS_UNAVAILABLE') {
       count('hold.conflict');
       for (const id of r.body.unavailableSeatIds ?? seats) avoid.add(id);
     } else if (r.body.code === 'TICKET_LIMIT') return 'LIMIT';
@@ -149,15 +174,15 @@ export async function buyerFlow(rec: Recorder, s: FlowSpec, b: Buyer, admission:
   if (hold === null) return 'NO_SEATS';
   count('hold.ok');
   if (rand() < s.p.abandonHold) {
-    await http(rec, 'release', api, 'DELETE', `/api/v1/holds/${hold.holdId}`, { token: b.token });
+    await http(rec, 'release', apiFor(s, b), 'DELETE', `/api/v1/holds/${hold.holdId}`, { token: b.token });
     return 'ABANDONED';
   }
   // the checkout page shows every usable coupon and the best one
-  await http(rec, 'quote', api, 'GET', `/api/v1/holds/${hold.holdId}/quote`, { token: b.token });
+  await http(rec, 'quote', apiFor(s, b), 'GET', `/api/v1/holds/${hold.holdId}/quote`, { token: b.token });
   const order = await http<{ id: string; amount: number; tossOrderId: string; code?: string }>(
     rec,
     'order',
-    api,
+    apiFor(s, b),
     'POST',
     '/api/v1/orders',
     { token: b.token, body: { holdId: hold.holdId, couponId: 'BEST' } },
@@ -168,7 +193,7 @@ export async function buyerFlow(rec: Recorder, s: FlowSpec, b: Buyer, admission:
   }
   const o = order.body;
   if (rand() < s.p.cancelUnpaid) {
-    await http(rec, 'cancel-unpaid', api, 'POST', `/api/v1/orders/${o.id}/cancel`, {
+    await http(rec, 'cancel-unpaid', apiFor(s, b), 'POST', `/api/v1/orders/${o.id}/cancel`, {
       token: b.token,
       body: { reason: 'changed my mind' },
     });
@@ -179,7 +204,7 @@ export async function buyerFlow(rec: Recorder, s: FlowSpec, b: Buyer, admission:
     const checkout = await http<{ paymentKey: string }>(
       rec,
       'checkout',
-      api,
+      apiFor(s, b),
       'POST',
       '/sandbox/toss/checkout',
       {
@@ -192,7 +217,7 @@ export async function buyerFlow(rec: Recorder, s: FlowSpec, b: Buyer, admission:
     const paid = await http<{ status?: string; code?: string }>(
       rec,
       'confirm',
-      api,
+      apiFor(s, b),
       'POST',
       '/api/v1/payments/confirm',
       {
@@ -204,7 +229,7 @@ export async function buyerFlow(rec: Recorder, s: FlowSpec, b: Buyer, admission:
     count(`confirm.${paid.body.code ?? paid.status}`);
     if (paid.body.code === 'PAYMENT_FAILED' && attempt === 0 && rand() < s.p.retryAfterDecline) continue;
     if (paid.body.code === 'PAYMENT_FAILED') {
-      await http(rec, 'cancel-unpaid', api, 'POST', `/api/v1/orders/${o.id}/cancel`, {
+      await http(rec, 'cancel-unpaid', apiFor(s, b), 'POST', `/api/v1/orders/${o.id}/cancel`, {
         token: b.token,
         body: { reason: 'card declined' },
       });
@@ -212,9 +237,16 @@ export async function buyerFlow(rec: Recorder, s: FlowSpec, b: Buyer, admission:
     }
     // unclear outcome: the order settles on its own (recovery); look once more later
     await sleep(2000);
-    const look = await http<{ status: string }>(rec, 'order-read', api, 'GET', `/api/v1/orders/${o.id}`, {
-      token: b.token,
-    });
+    const look = await http<{ status: string }>(
+      rec,
+      'order-read',
+      apiFor(s, b),
+      'GET',
+      `/api/v1/orders/${o.id}`,
+      {
+        token: b.token,
+      },
+    );
     if (look.body.status !== 'PAID') return 'ERROR';
     break;
   }
@@ -223,7 +255,7 @@ export async function buyerFlow(rec: Recorder, s: FlowSpec, b: Buyer, admission:
     const c = await http<{ status?: string; code?: string }>(
       rec,
       'refund',
-      api,
+      apiFor(s, b),
       'POST',
       `/api/v1/orders/${o.id}/cancel`,
       { token: b.token, body: { reason: 'cannot attend' } },
@@ -233,7 +265,7 @@ export async function buyerFlow(rec: Recorder, s: FlowSpec, b: Buyer, admission:
     const c = await http<{ status?: string; code?: string }>(
       rec,
       'refund',
-      api,
+      apiFor(s, b),
       'POST',
       `/api/v1/orders/${o.id}/cancel`,
       {

@@ -7,6 +7,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
+  apiFor,
   type Buyer,
   buyerFlow,
   claimCoupon,
@@ -40,9 +41,10 @@ const rec = new Recorder();
 const mon = new Recorder();
 const q = `/api/v1/schedules/${spec.scheduleId}`;
 const users = JSON.parse(readFileSync(spec.usersFile, 'utf8')) as { id: string; t: string }[];
-const waiters: Waiter[] = users.map((u) => ({
+const waiters: Waiter[] = users.map((u, i) => ({
   id: u.id,
   token: u.t,
+  calls: i,
   position: null,
   seenAdmitted: 0,
   polledAt: 0,
@@ -64,9 +66,17 @@ async function pool<T>(items: readonly T[], limit: number, fn: (x: T) => Promise
 const joinStart = Date.now();
 let preQueue = 0;
 await pool(waiters, 128, async (w) => {
-  const r = await http<{ state: string; ticketNumber: number }>(rec, 'join', spec.api, 'POST', `${q}/queue`, {
-    token: w.token,
-  });
+  w.joinedVia = apiFor(spec, w);
+  const r = await http<{ state: string; ticketNumber: number }>(
+    rec,
+    'join',
+    w.joinedVia,
+    'POST',
+    `${q}/queue`,
+    {
+      token: w.token,
+    },
+  );
   if (r.status === 202) {
     w.state = r.body.state;
     if (r.body.state === 'PRE_QUEUE') preQueue++;
@@ -99,7 +109,8 @@ function startFlow(w: Waiter, admission: string): void {
     .catch((): FlowEnd => 'ERROR')
     .then(async (end) => {
       flowEnds[end] = (flowEnds[end] ?? 0) + 1;
-      if (end !== 'PAID') await http(rec, 'leave', spec.api, 'DELETE', `${q}/queue/me`, { token: w.token });
+      if (end !== 'PAID')
+        await http(rec, 'leave', apiFor(spec, w), 'DELETE', `${q}/queue/me`, { token: w.token });
       w.done = true;
       w.busy = false;
     });
@@ -111,7 +122,7 @@ async function poll(w: Waiter): Promise<void> {
   const r = await http<{ state: string; position: number | null; admissionToken?: string }>(
     rec,
     'poll',
-    spec.api,
+    apiFor(spec, w),
     'GET',
     `${q}/queue/me`,
     { token: w.token },

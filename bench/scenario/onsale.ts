@@ -59,6 +59,10 @@ export async function onSale(options: {
   admissionTtlSeconds?: number;
   /** Fixed pre-queue time instead of one computed from the join rate. */
   preQueueSeconds?: number;
+  /** Several api processes: buyers alternate between them request by request (default: `api` only). */
+  apis?: string[];
+  /** Units of the sale's coupon campaign (default 1,000). */
+  campaignQuantity?: number;
   /** Runs alongside the sale from the opening on (fault injection). */
   during?: (info: { scheduleId: string; opensAt: number }) => Promise<void>;
 }): Promise<OnSaleResult> {
@@ -86,7 +90,7 @@ export async function onSale(options: {
   const campaignId = await createCampaign(api, options.sellerToken, {
     name: 'Opening night 10,000 won off',
     performanceId: show.performanceId,
-    totalQuantity: 1000,
+    totalQuantity: options.campaignQuantity ?? 1000,
     perUserLimit: 1,
   });
   const usersFile = writeUsers(
@@ -97,6 +101,7 @@ export async function onSale(options: {
   const outFile = join(options.stack.outDir, 'onsale-result.json');
   const spec: ScenarioSpec = {
     api,
+    ...(options.apis === undefined ? {} : { apis: options.apis }),
     provider: options.provider ?? api,
     scheduleId: show.scheduleId,
     campaignId,
