@@ -253,8 +253,11 @@ describe('a cancelled performance', () => {
       occurredAt: event.created_at.toISOString(),
       payload: event.payload,
     };
-    await t.rt.db.transaction().execute((trx) => consumer?.handle(envelope, trx) ?? Promise.resolve());
-    await t.rt.db.transaction().execute((trx) => consumer?.handle(envelope, trx) ?? Promise.resolve());
+    // As the consumer runner does: effects first (outside any transaction), then the inbox transaction.
+    for (let i = 0; i < 2; i++) {
+      await consumer?.before?.(envelope);
+      await t.rt.db.transaction().execute((trx) => consumer?.handle(envelope, trx) ?? Promise.resolve());
+    }
     const statuses = await t.rt.db
       .selectFrom('holds' as never)
       .select(['status as status'] as never)

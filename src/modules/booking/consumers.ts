@@ -46,7 +46,10 @@ export function bookingConsumers(ctx: BookingContext): ConsumerSpec[] {
     {
       name: 'booking.catalog-events',
       topics: [TOPICS.catalog],
-      async handle(event) {
+      // Only the inbox record goes in the consumer's transaction: ending orders opens transactions of
+      // its own, so it runs before that one opens (ConsumerSpec.before; idempotent).
+      async handle() {},
+      async before(event) {
         if (event.type !== 'performance.cancelled') return;
         for (const id of scheduleIdsOf(event.payload))
           await endSalesOfSchedule(ctx, id, 'performance cancelled');

@@ -356,9 +356,9 @@ export class OrderRepository {
     return out;
   }
 
-  async hasSales(scheduleIds: readonly string[]): Promise<boolean> {
+  async hasSales(scheduleIds: readonly string[], db: Db = this.#db): Promise<boolean> {
     if (scheduleIds.length === 0) return false;
-    const row = await this.#db
+    const row = await db
       .selectFrom('tickets')
       .select('id')
       .where('schedule_id', 'in', [...scheduleIds])

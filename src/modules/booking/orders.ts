@@ -124,95 +124,114 @@ export async function createOrder(
 
   const orderId = randomUUID();
   let claimed = false;
-  try {
-    await ctx.platformDb.transaction().execute(async (tx) => {
-      const trx = tx.withTables<BookingTables>();
-      const locked = await ctx.holds.findForUpdate(trx, hold.id);
-      if (locked === null || locked.status !== 'ACTIVE' || locked.expiresAt.getTime() <= Date.now()) {
-        throw BookingErrors.holdExpired();
-      }
-      await lockBuyer(trx, userId, hold.performanceId);
-      const live = await ctx.orders.liveTicketCount(trx, userId, hold.performanceId);
-      if (live + lines.length > schedule.maxTicketsPerBuyer) {
-        throw BookingErrors.ticketLimit(schedule.maxTicketsPerBuyer, live);
-      }
-      let discount = 0;
-      let couponId: string | null = null;
-      let fundedBy: 'SELLER' | 'PLATFORM' | null = null;
-      if (couponWanted !== null && coupon !== null) {
-        const draft: PricedDraft = {
-          userId,
-          performanceId: hold.performanceId,
-          sellerId: hold.sellerId,
-          scheduleId: hold.scheduleId,
-          lines,
-          subtotal,
-        };
-        const reserved = await coupon.reserveForOrder(tx, { userId, orderId, couponId: couponWanted, draft });
-        discount = Math.max(0, Math.min(subtotal, Math.floor(reserved.discount)));
-        couponId = reserved.couponId;
-        fundedBy = couponId === null ? null : reserved.fundedBy;
-      }
-      try {
-        await ctx.orders.insert(
-          trx,
-          {
-            id: orderId,
-            toss_order_id: newTossOrderId(),
-            hold_id: hold.id,
-            user_id: userId,
-            schedule_id: hold.scheduleId,
-            performance_id: hold.performanceId,
-            seller_id: hold.sellerId,
-            starts_at: schedule.startsAt,
-            status: 'PENDING_PAYMENT',
+  // Redis lost the schedule (INIT): the transaction rolls back, the seat state is reloaded from
+  // PostgreSQL outside it (the loader reads through the pool: inside, it would hold one connection
+  // waiting for others, a deadlock under load), and the order is tried once more.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await ctx.platformDb.transaction().execute(async (tx) => {
+        const trx = tx.withTables<BookingTables>();
+        const locked = await ctx.holds.findForUpdate(trx, hold.id);
+        if (locked === null || locked.status !== 'ACTIVE' || locked.expiresAt.getTime() <= Date.now()) {
+          throw BookingErrors.holdExpired();
+        }
+        await lockBuyer(trx, userId, hold.performanceId);
+        const live = await ctx.orders.liveTicketCount(trx, userId, hold.performanceId);
+        if (live + lines.length > schedule.maxTicketsPerBuyer) {
+          throw BookingErrors.ticketLimit(schedule.maxTicketsPerBuyer, live);
+        }
+        let discount = 0;
+        let couponId: string | null = null;
+        let fundedBy: 'SELLER' | 'PLATFORM' | null = null;
+        if (couponWanted !== null && coupon !== null) {
+          const draft: PricedDraft = {
+            userId,
+            performanceId: hold.performanceId,
+            sellerId: hold.sellerId,
+            scheduleId: hold.scheduleId,
+            lines,
             subtotal,
-            discount,
-            amount: subtotal - discount,
-            coupon_id: couponId,
-            discount_funded_by: fundedBy,
-            expires_at: locked.expiresAt,
-            paid_at: null,
-            ended_at: null,
-            end_reason: null,
-          },
-          lines.map((l) => ({
-            schedule_id: hold.scheduleId,
-            seat_id: l.seatId,
-            section_id: l.sectionId,
-            grade: l.grade,
-            price: l.price,
-            ticket_id: null,
-          })),
+          };
+          const reserved = await coupon.reserveForOrder(tx, {
+            userId,
+            orderId,
+            couponId: couponWanted,
+            draft,
+          });
+          discount = Math.max(0, Math.min(subtotal, Math.floor(reserved.discount)));
+          couponId = reserved.couponId;
+          fundedBy = couponId === null ? null : reserved.fundedBy;
+        }
+        try {
+          await ctx.orders.insert(
+            trx,
+            {
+              id: orderId,
+              toss_order_id: newTossOrderId(),
+              hold_id: hold.id,
+              user_id: userId,
+              schedule_id: hold.scheduleId,
+              performance_id: hold.performanceId,
+              seller_id: hold.sellerId,
+              starts_at: schedule.startsAt,
+              status: 'PENDING_PAYMENT',
+              subtotal,
+              discount,
+              amount: subtotal - discount,
+              coupon_id: couponId,
+              discount_funded_by: fundedBy,
+              expires_at: locked.expiresAt,
+              paid_at: null,
+              ended_at: null,
+              end_reason: null,
+            },
+            lines.map((l) => ({
+              schedule_id: hold.scheduleId,
+              seat_id: l.seatId,
+              section_id: l.sectionId,
+              grade: l.grade,
+              price: l.price,
+              ticket_id: null,
+            })),
+          );
+        } catch (err) {
+          if (isUniqueViolation(err)) throw BookingErrors.seatsUnavailable(hold.seatIds);
+          throw err;
+        }
+        await ctx.holds.setStatus(trx, hold.id, 'ORDERED');
+        const order = await ctx.orders.find(orderId, trx);
+        if (order === null)
+          throw new AppError('internal', 'INTERNAL', 'order vanished inside its transaction');
+        await emit(
+          trx,
+          orderEvent('order.created', order, await ctx.orders.lines([orderId], trx), new Date()),
         );
-      } catch (err) {
-        if (isUniqueViolation(err)) throw BookingErrors.seatsUnavailable(hold.seatIds);
-        throw err;
-      }
-      await ctx.holds.setStatus(trx, hold.id, 'ORDERED');
-      const order = await ctx.orders.find(orderId, trx);
-      if (order === null) throw new AppError('internal', 'INTERNAL', 'order vanished inside its transaction');
-      await emit(trx, orderEvent('order.created', order, await ctx.orders.lines([orderId], trx), new Date()));
-      const claim = await ctx.store.claim(hold.scheduleId, hold.id, userId, orderId);
-      if (claim.kind === 'INIT') {
+        const claim = await ctx.store.claim(hold.scheduleId, hold.id, userId, orderId);
+        if (claim.kind === 'INIT') throw SEAT_STATE_MISSING;
+        if (claim.kind !== 'OK') {
+          throw claim.kind === 'ORDERED'
+            ? BookingErrors.holdInOrder(claim.orderId)
+            : BookingErrors.holdExpired();
+        }
+        claimed = true;
+      });
+      break;
+    } catch (err) {
+      if (claimed) await ctx.store.unclaim(hold.scheduleId, hold.id, orderId).catch(() => undefined);
+      if (err === SEAT_STATE_MISSING && attempt === 1) {
         await ctx.loader.ensure(hold.scheduleId);
-        const again = await ctx.store.claim(hold.scheduleId, hold.id, userId, orderId);
-        if (again.kind !== 'OK') throw BookingErrors.holdExpired();
-      } else if (claim.kind !== 'OK') {
-        throw claim.kind === 'ORDERED'
-          ? BookingErrors.holdInOrder(claim.orderId)
-          : BookingErrors.holdExpired();
+        continue;
       }
-      claimed = true;
-    });
-  } catch (err) {
-    if (claimed) await ctx.store.unclaim(hold.scheduleId, hold.id, orderId).catch(() => undefined);
-    throw err;
+      throw err === SEAT_STATE_MISSING ? BookingErrors.holdExpired() : err;
+    }
   }
   ctx.stats.orders.inc({ to: 'PENDING_PAYMENT' });
   void ctx.queue.retainAdmission(hold.scheduleId, userId, hold.expiresAt.getTime()).catch(() => undefined);
   return getOrderView(ctx, orderId);
 }
+
+/** Thrown inside createOrder's transaction when Redis has no seat state for the schedule. */
+const SEAT_STATE_MISSING = new Error('seat state not loaded into Redis');
 
 export function isUniqueViolation(err: unknown): boolean {
   return typeof err === 'object' && err !== null && (err as { code?: unknown }).code === '23505';

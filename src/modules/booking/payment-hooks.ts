@@ -156,7 +156,8 @@ export async function markOrderPaid(
   const standing = lines.filter((l) => l.seatId === null);
   for (const sectionId of new Set(standing.map((l) => l.sectionId))) {
     const mine = standing.filter((l) => l.sectionId === sectionId);
-    const section = await ctx.catalog.getStandingSection(order.scheduleId, sectionId);
+    // Through payment's transaction: a pool read here would hold one connection waiting for another.
+    const section = await ctx.catalog.getStandingSection(order.scheduleId, sectionId, tx);
     await lockEntries(db, order.scheduleId, sectionId);
     const free = await sql<{ n: number }>`
       select n from generate_series(1, ${section?.capacity ?? 0}::int) n

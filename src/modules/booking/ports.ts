@@ -41,7 +41,12 @@ export interface CatalogPort {
   getScheduleForSale(scheduleId: string): Promise<ScheduleForSale | null>;
   listSchedulesOfPerformance(performanceId: string): Promise<ScheduleForSale[]>;
   getSeats(scheduleId: string, seatIds: number[]): Promise<SeatInfo[]>;
-  getStandingSection(scheduleId: string, sectionId: string): Promise<StandingSectionInfo | null>;
+  /** `executor`: the caller's open transaction, read through it (no second pool connection). */
+  getStandingSection(
+    scheduleId: string,
+    sectionId: string,
+    executor?: Tx,
+  ): Promise<StandingSectionInfo | null>;
   /** Seats + standing places of the schedule (sold-out detection); optional. */
   getScheduleCapacity?(scheduleId: string): Promise<{ total: number } | null>;
 }
@@ -49,7 +54,7 @@ export interface CatalogPort {
 export interface SeatStatusSource {
   unavailableSeats(scheduleId: string): Promise<Map<number, 'HELD' | 'SOLD'>>;
   standingTaken(scheduleId: string, sectionId: string): Promise<number>;
-  hasSales?(scheduleIds: string[]): Promise<boolean>;
+  hasSales?(scheduleIds: string[], executor?: Tx): Promise<boolean>;
   statusVersion?(scheduleId: string): Promise<string | number>;
 }
 

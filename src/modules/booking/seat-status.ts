@@ -1,5 +1,6 @@
 import type { BookingContext } from './context.ts';
 import type { SeatStatusSource } from './ports.ts';
+import type { BookingTables } from './tables.ts';
 
 /**
  * catalog's SeatStatusSource: Redis (holds live right now, lapsed ones already free; sold seats) overlaid
@@ -30,7 +31,8 @@ export function seatStatusSource(ctx: BookingContext): SeatStatusSource {
       return Math.max(taken ?? 0, sold);
     },
 
-    hasSales: (scheduleIds) => ctx.orders.hasSales(scheduleIds),
+    hasSales: (scheduleIds, executor) =>
+      ctx.orders.hasSales(scheduleIds, executor?.withTables<BookingTables>()),
 
     statusVersion: (scheduleId) => ctx.store.version(scheduleId),
   };

@@ -57,7 +57,8 @@ export function createCatalogModule(deps: CatalogDeps) {
   );
   const venueRepo = new VenueRepository(db);
   const performanceRepo = new PerformanceRepository(db);
-  const cache = new SeatMapCache((id) => performanceRepo.scheduleVersion(id), new SeatMapRepository(db), {
+  const seatMapRepo = new SeatMapRepository(db);
+  const cache = new SeatMapCache((id) => performanceRepo.scheduleVersion(id), seatMapRepo, {
     revalidateMs: deps.seatMapRevalidateMs ?? 1000,
     maxBytes: deps.seatMapMaxBytes ?? 256 * 1024 * 1024,
     onBuild: () => builds.inc(),
@@ -68,6 +69,7 @@ export function createCatalogModule(deps: CatalogDeps) {
   const venues = createVenueUseCases(db, venueRepo);
   const performances = createPerformanceUseCases({
     db,
+    platformDb: deps.db,
     venues: venueRepo,
     performances: performanceRepo,
     seatStatus,
@@ -87,7 +89,7 @@ export function createCatalogModule(deps: CatalogDeps) {
       registerPerformanceRoutes(app, performances, reads, deps.idempotency);
       registerSeatRoutes(app, cache, live, seatStatus);
     },
-    ...saleQueries(performanceRepo, cache),
+    ...saleQueries(performanceRepo, cache, seatMapRepo),
     /** Booking plugs in the live HELD / SOLD state (src/roles/modules.ts). */
     setSeatStatusSource(source: SeatStatusSource): void {
       statusSource = source;

@@ -271,10 +271,11 @@ export class PerformanceRepository {
   /** What the seat-map cache revalidates with: one indexed lookup. */
   async scheduleVersion(
     scheduleId: string,
+    db: CatalogDb = this.#db,
   ): Promise<
     { performanceId: string; venueId: string; version: number; status: PerformanceStatus } | undefined
   > {
-    return this.#db
+    return db
       .selectFrom('schedules as s')
       .innerJoin('performances as p', 'p.id', 's.performance_id')
       .select(['p.id as performanceId', 'p.venue_id as venueId', 'p.version', 'p.status'])

@@ -1,3 +1,5 @@
+import type { Kysely } from 'kysely';
+import type { PlatformTables, Tx } from '../../platform/db.ts';
 import { Errors } from '../../platform/errors.ts';
 import type { Principal } from '../../platform/tokens.ts';
 import { CatalogErrors } from './errors.ts';
@@ -20,7 +22,7 @@ import type {
   ScheduleRow,
 } from './performance-repository.ts';
 import type { CancellationPolicy, QueueSettings, SeatStatusSource } from './ports.ts';
-import type { CatalogDb } from './tables.ts';
+import type { CatalogDb, CatalogTables } from './tables.ts';
 import type { VenueRepository } from './venue-repository.ts';
 
 export interface PerformanceEdit {
@@ -36,6 +38,8 @@ export interface PerformanceEdit {
 
 export interface PerformanceDeps {
   db: CatalogDb;
+  /** The same database untyped by module: transactions whose handle goes to another module's port. */
+  platformDb: Kysely<PlatformTables>;
   venues: VenueRepository;
   performances: PerformanceRepository;
   seatStatus: () => SeatStatusSource;
@@ -60,10 +64,10 @@ export function createPerformanceUseCases(deps: PerformanceDeps) {
     return p;
   }
 
-  async function hasSales(schedules: ScheduleRow[]): Promise<boolean> {
+  async function hasSales(schedules: ScheduleRow[], trx: Tx): Promise<boolean> {
     const source = deps.seatStatus();
     const ids = schedules.map((s) => s.id);
-    if (source.hasSales !== undefined) return source.hasSales(ids);
+    if (source.hasSales !== undefined) return source.hasSales(ids, trx);
     for (const id of ids) {
       const unavailable = await source.unavailableSeats(id);
       for (const status of unavailable.values()) if (status === 'SOLD') return true;
@@ -218,10 +222,12 @@ export function createPerformanceUseCases(deps: PerformanceDeps) {
 
     /** Soft delete while nothing is sold: hidden from buyers, history kept. 409 HAS_SALES after a sale. */
     async remove(principal: Principal, id: string): Promise<void> {
-      const scheduleIds = await db.transaction().execute(async (trx) => {
+      // booking answers hasSales through this transaction: no second pool connection while it is held.
+      const scheduleIds = await deps.platformDb.transaction().execute(async (tx) => {
+        const trx = tx.withTables<CatalogTables>();
         const p = await lockOwned(trx, principal, id);
         const schedules = await performances.schedules(id, trx);
-        if (await hasSales(schedules)) throw CatalogErrors.hasSales();
+        if (await hasSales(schedules, tx)) throw CatalogErrors.hasSales();
         await performances.setStatus(trx, id, 'DELETED', null, now());
         await CatalogEvents.updated(trx, {
           performanceId: id,

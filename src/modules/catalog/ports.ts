@@ -1,3 +1,4 @@
+import type { Tx } from '../../platform/db.ts';
 /** Types this module exports (docs/contracts.md, catalog section). */
 export type SaleStatus = 'ON_SALE' | 'CANCELLED' | 'DELETED';
 
@@ -64,9 +65,10 @@ export interface SeatStatusSource {
   standingTaken(scheduleId: string, sectionId: string): Promise<number>;
   /**
    * Optional: whether anything (seat or standing entry) of these schedules was ever sold and not
-   * refunded. When absent, catalog treats a SOLD seat in `unavailableSeats` as a sale.
+   * refunded. When absent, catalog treats a SOLD seat in `unavailableSeats` as a sale. `executor`: the
+   * caller's open transaction (read through it, never a second pool connection while it is held).
    */
-  hasSales?(scheduleIds: string[]): Promise<boolean>;
+  hasSales?(scheduleIds: string[], executor?: Tx): Promise<boolean>;
   /**
    * Optional: a cheap token that changes whenever a seat or standing count of the schedule changes
    * (e.g. a Redis INCR in the hold/release/sell scripts). With it the seat map is re-read only when

@@ -1,8 +1,10 @@
+import type { Tx } from '../../platform/db.ts';
 import type { PerformanceRepository, PerformanceRow, ScheduleRow } from './performance-repository.ts';
 import type { ScheduleCapacity, ScheduleForSale, SeatInfo, StandingSectionInfo } from './ports.ts';
 import type { SeatMapCache } from './seat-map/cache.ts';
+import type { SeatMapRepository } from './seat-map/seat-map-repository.ts';
 import { seatInfoAt } from './seat-map/static-map.ts';
-import type { PerformanceStatus } from './tables.ts';
+import type { CatalogTables, PerformanceStatus } from './tables.ts';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** Ids from other modules or URLs are checked before they reach PostgreSQL's uuid parser. */
@@ -35,7 +37,11 @@ function toSale(
 }
 
 /** The functions docs/contracts.md names for queue, booking and coupon (reads only). */
-export function saleQueries(performances: PerformanceRepository, cache: SeatMapCache) {
+export function saleQueries(
+  performances: PerformanceRepository,
+  cache: SeatMapCache,
+  seatMaps: SeatMapRepository,
+) {
   return {
     /** Always read from PostgreSQL: status and sales window must be current for whoever sells. */
     async getScheduleForSale(scheduleId: string): Promise<ScheduleForSale | null> {
@@ -80,8 +86,29 @@ export function saleQueries(performances: PerformanceRepository, cache: SeatMapC
       return { seats, standing, total: seats + standing };
     },
 
-    async getStandingSection(scheduleId: string, sectionId: string): Promise<StandingSectionInfo | null> {
+    /**
+     * `executor`: the caller's open transaction (booking marking an order paid inside payment's). Then
+     * the section is read through it, not the cache: a cache miss would wait for a second pool
+     * connection while that transaction holds one (a deadlock once every connection does).
+     */
+    async getStandingSection(
+      scheduleId: string,
+      sectionId: string,
+      executor?: Tx,
+    ): Promise<StandingSectionInfo | null> {
       if (!isUuid(scheduleId) || !isUuid(sectionId)) return null;
+      if (executor !== undefined) {
+        const trx = executor.withTables<CatalogTables>();
+        const key = await performances.scheduleVersion(scheduleId, trx);
+        if (key === undefined) return null;
+        const id = sectionId.toLowerCase();
+        const s = (await seatMaps.pricedSections(key.performanceId, trx)).find(
+          (x) => x.id === id && x.kind === 'STANDING',
+        );
+        return s === undefined
+          ? null
+          : { sectionId: s.id, section: s.name, capacity: s.capacity, grade: s.grade, price: s.price };
+      }
       const found = await cache.forSchedule(scheduleId);
       const section = found?.map.standing.find((s) => s.sectionId === sectionId.toLowerCase());
       return section === undefined ? null : { ...section };

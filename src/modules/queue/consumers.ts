@@ -24,7 +24,10 @@ export function queueConsumers(r: QueueResources, catalog: () => QueueCatalog): 
     {
       name: 'queue.catalog-events',
       topics: [TOPICS.catalog],
-      async handle(event) {
+      // Only the inbox record goes in the consumer's transaction: the effects read catalog and the
+      // queue's own tables through the pool, so they run before it opens (ConsumerSpec.before).
+      async handle() {},
+      async before(event) {
         if (event.type === 'performance.cancelled') {
           for (const id of scheduleIdsOf(event.payload)) await closeSchedule(r, id, 'CANCELLED');
           return;

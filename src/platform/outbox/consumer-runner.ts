@@ -92,6 +92,19 @@ export function startConsumers(
 
   /** Inbox + handlers for a list of envelopes in one transaction; returns how many were applied. */
   const applyAll = async (spec: ConsumerSpec, envelopes: EventEnvelope[]): Promise<number> => {
+    const before = spec.before?.bind(spec);
+    if (before !== undefined) {
+      // Outside any transaction (see ConsumerSpec.before); events already in the inbox are skipped.
+      const seen = await sql<{ event_id: string }>`
+        select event_id from inbox where consumer = ${spec.name}
+          and event_id = any(${envelopes.map((e) => e.eventId)}::uuid[])`.execute(rt.db);
+      const done = new Set(seen.rows.map((r) => r.event_id));
+      for (const envelope of envelopes) {
+        if (done.has(envelope.eventId)) continue;
+        done.add(envelope.eventId);
+        await before(envelope);
+      }
+    }
     return rt.db.transaction().execute(async (trx) => {
       const ids = envelopes.map((e) => e.eventId);
       const inserted = await sql<{ event_id: string }>`

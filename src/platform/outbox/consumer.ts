@@ -12,4 +12,11 @@ export interface ConsumerSpec {
   /** Logical topic names (see TOPICS). */
   topics: string[];
   handle(event: EventEnvelope, trx: Tx): Promise<void>;
+  /**
+   * Optional: effects that go through their own connections and transactions (other modules' use
+   * cases, Redis). Run before the inbox transaction opens, never inside it: a handler that held the
+   * inbox transaction's connection while waiting for another pool connection would deadlock the pool
+   * under load. At-least-once (skipped once the inbox has the event), so it must be idempotent.
+   */
+  before?(event: EventEnvelope): Promise<void>;
 }

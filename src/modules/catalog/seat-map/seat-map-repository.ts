@@ -25,7 +25,7 @@ export class SeatMapRepository {
     this.#db = db;
   }
 
-  async pricedSections(performanceId: string): Promise<PricedSection[]> {
+  async pricedSections(performanceId: string, db: CatalogDb = this.#db): Promise<PricedSection[]> {
     const rows = await sql<PricedSection>`
       select sec.id, sec.name, sec.kind, sec.capacity, g.grade, g.price
       from performances p
@@ -34,7 +34,7 @@ export class SeatMapRepository {
       join performance_grades g on g.performance_id = p.id and g.grade = sg.grade
       where p.id = ${performanceId}
       order by sec.position
-    `.execute(this.#db);
+    `.execute(db);
     return rows.rows;
   }
 
