@@ -1,11 +1,11 @@
 /**
  * The bench's own Redis reads (invariant checker, clean-up, keys per node) against either the single
  * Redis (`REDIS_URL`) or a Redis Cluster (`REDIS_CLUSTER_NODES`, comma-separated host:port), as the
- * system under test is configured.
+ * system under test is configured: the platform's clients and SCAN helpers (src/platform/redis.ts).
  */
-import { Cluster, Redis } from 'ioredis';
+import { createRedis, mastersOf, type Redis, scanKeys, unlinkMatching } from '../../src/platform/redis.ts';
 
-export type AnyRedis = Redis | Cluster;
+export type AnyRedis = Redis;
 
 export interface RedisTarget {
   url: string;
@@ -13,91 +13,34 @@ export interface RedisTarget {
   clusterNodes?: string | undefined;
 }
 
-const nodesOf = (csv: string) =>
-  csv
-    .split(',')
-    .map((n) => n.trim())
-    .filter(Boolean)
-    .map((n) => {
-      const i = n.lastIndexOf(':');
-      return { host: n.slice(0, i), port: Number(n.slice(i + 1)) };
-    });
-
-export const isCluster = (t: RedisTarget) => (t.clusterNodes ?? '').trim() !== '';
-
 /** A client with the run's key prefix (commands name keys without it). */
 export function benchRedis(t: RedisTarget, keyPrefix = ''): AnyRedis {
-  if (isCluster(t)) {
-    return new Cluster(nodesOf(t.clusterNodes ?? ''), {
-      keyPrefix,
-      redisOptions: { maxRetriesPerRequest: 3 },
-      slotsRefreshTimeout: 5000,
-    });
-  }
-  return new Redis(t.url, { keyPrefix, maxRetriesPerRequest: 3 });
+  return createRedis(t.url, keyPrefix, t.clusterNodes ?? '');
 }
 
-/** One plain client per master (the single Redis: itself), for SCAN and per-node counts. */
-async function masters(
-  t: RedisTarget,
-): Promise<{ nodes: { name: string; client: Redis }[]; close: () => void }> {
-  if (!isCluster(t)) {
-    const r = new Redis(t.url, { lazyConnect: true, maxRetriesPerRequest: 2 });
-    await r.connect();
-    return { nodes: [{ name: new URL(t.url).host, client: r }], close: () => r.disconnect() };
-  }
-  const cluster = new Cluster(nodesOf(t.clusterNodes ?? ''), { redisOptions: { maxRetriesPerRequest: 2 } });
-  await new Promise<void>((resolve, reject) => {
-    cluster.once('ready', () => resolve());
-    cluster.once('error', reject);
-  });
-  return {
-    nodes: cluster.nodes('master').map((n) => ({ name: `${n.options.host}:${n.options.port}`, client: n })),
-    close: () => cluster.disconnect(),
-  };
-}
-
-/** Calls `each` with every page of keys under `prefix`, per master. */
-async function scanEach(
-  t: RedisTarget,
-  prefix: string,
-  each: (node: string, client: Redis, keys: string[]) => Promise<void>,
-): Promise<void> {
-  const m = await masters(t);
+async function withClient<T>(t: RedisTarget, fn: (r: AnyRedis) => Promise<T>): Promise<T> {
+  const r = benchRedis(t);
   try {
-    for (const node of m.nodes) {
-      let cursor = '0';
-      do {
-        const [next, keys] = await node.client.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 5000);
-        cursor = next;
-        if (keys.length > 0) await each(node.name, node.client, keys);
-      } while (cursor !== '0');
-    }
+    return await fn(r);
   } finally {
-    m.close();
+    r.disconnect();
   }
 }
 
 /** Keys under `prefix` on each master (`host:port` → count). */
-export async function keysPerNode(t: RedisTarget, prefix: string): Promise<Record<string, number>> {
-  const out: Record<string, number> = {};
-  await scanEach(t, prefix, async (node, _client, keys) => {
-    out[node] = (out[node] ?? 0) + keys.length;
+export function keysPerNode(t: RedisTarget, prefix: string): Promise<Record<string, number>> {
+  return withClient(t, async (r) => {
+    const out: Record<string, number> = {};
+    for (const node of await mastersOf(r)) {
+      const name = `${node.options.host}:${node.options.port}`;
+      out[name] = 0;
+      for await (const keys of scanKeys(node, `${prefix}*`, 5000)) out[name] += keys.length;
+    }
+    return out;
   });
-  return out;
 }
 
-/** Deletes every key under `prefix` (one UNLINK per key on its own node: keys of many slots). */
-export async function deleteRedisPrefix(t: RedisTarget, prefix: string): Promise<number> {
-  let n = 0;
-  await scanEach(t, prefix, async (_node, client, keys) => {
-    if (!isCluster(t)) {
-      n += await client.unlink(...keys);
-      return;
-    }
-    const p = client.pipeline();
-    for (const k of keys) p.unlink(k);
-    for (const [err, v] of (await p.exec()) ?? []) if (err === null) n += Number(v);
-  });
-  return n;
+/** Deletes every key under `prefix` on every master. */
+export function deleteRedisPrefix(t: RedisTarget, prefix: string): Promise<number> {
+  return withClient(t, (r) => unlinkMatching(r, `${prefix}*`));
 }
