@@ -200,26 +200,30 @@ export class QueueStreamHub {
 
   /** One round for the whole room (users = null) or for some of its users (a push). */
   async #round(room: Room, only: string[] | null): Promise<void> {
+    const failed = (err: unknown) =>
+      this.#r.logger.warn({ err, scheduleId: room.scheduleId }, 'queue stream round failed');
+    if (only !== null) {
+      // An admission push (a tick's few users) goes out at once, not behind a full round in progress
+      // (hundreds of ms with ~20,000 streams): `admittedSent` keeps the two from sending it twice.
+      await this.#compute(room, only).catch(failed);
+      return;
+    }
     if (room.ticking !== null) {
-      if (only === null) room.again = true;
+      room.again = true;
       await room.ticking;
-      if (only === null) return;
+      return;
     }
     const started = process.hrtime.bigint();
-    room.ticking = this.#compute(room, only)
-      .catch((err: unknown) =>
-        this.#r.logger.warn({ err, scheduleId: room.scheduleId }, 'queue stream round failed'),
-      )
+    room.ticking = this.#compute(room, null)
+      .catch(failed)
       .finally(() => {
         room.ticking = null;
       });
     await room.ticking;
-    if (only === null) this.#tickSeconds.observe(Number(process.hrtime.bigint() - started) / 1e9);
+    this.#tickSeconds.observe(Number(process.hrtime.bigint() - started) / 1e9);
     if (this.#rooms.get(room.scheduleId) !== room) return;
-    if (only === null || room.again) {
-      room.again = false;
-      if (room.timer === null) this.#schedule(room);
-    }
+    room.again = false;
+    if (room.timer === null) this.#schedule(room);
   }
 
   async #compute(room: Room, only: string[] | null): Promise<void> {
