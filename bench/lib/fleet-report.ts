@@ -31,12 +31,12 @@ export function renderFleet(f: FleetResult, generatedAt: string): string[] {
   if (last !== undefined) L.push(...stepDetail(last));
   L.push('### Cost growth', '');
   L.push(
-    '| waiters | held | failed | time to join + open (joins + streams) | RSS per stream | CPU paused (sum) | CPU flowing (sum) | round paused | round flowing | position events/s | admitted events | admission → client p50 / p99 | closed by server | generators CPU | load |',
-    '|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+    '| waiters | held | failed | time to join + open (joins + streams) | api CPU per new waiter | RSS per stream | CPU paused (sum) | CPU flowing (sum) | round paused | round flowing | position events/s | admitted events | admission → client p50 / p99 | closed by server | generators CPU | load |',
+    '|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
   );
   for (const s of f.steps) {
     L.push(
-      `| ${n0(s.waiters)} | ${n0(s.held)} | ${n0(s.failed)} | ${n1(s.openSeconds)} s (${n1(s.joinSeconds)} + ${n1(s.streamsSeconds)}) | ${n1(s.rssPerStreamKiB)} KiB | ${n0(s.cpuPausedTotalPercent)} % | ${n0(s.cpuFlowingTotalPercent)} % | ${span(
+      `| ${n0(s.waiters)} | ${n0(s.held)} | ${n0(s.failed)} | ${n1(s.openSeconds)} s (${n1(s.joinSeconds)} + ${n1(s.streamsSeconds)}) | ${n0(s.apiCpuUsPerNewWaiter)} µs | ${n1(s.rssPerStreamKiB)} KiB | ${n0(s.cpuPausedTotalPercent)} % | ${n0(s.cpuFlowingTotalPercent)} % | ${span(
         s.processes.map((p) => p.roundPausedMs),
         n0,
       )} ms | ${span(
@@ -47,6 +47,8 @@ export function renderFleet(f: FleetResult, generatedAt: string): string[] {
   }
   L.push(
     '',
+    'API CPU per new waiter = CPU of all api processes while the step joined and opened, per waiter added (join +',
+    "stream open; a figure that moves far less with the machine's load than the times do).",
     'Round = one position round of a process (read the states of all its connected waiters, write the events), mean',
     'of the rounds in the window, the range over the processes. Admission → client = the time the client read the',
     "`admitted` event minus the admission time (the admission's `expiresAt` minus the admission TTL; one clock).",

@@ -12,7 +12,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Runtime } from '../../src/platform/runtime.ts';
 import { type BenchUser, bulkUsers, createShow, ok, writeUsers } from './fixtures.ts';
 import { scrape } from './sse.ts';
-import { type ProcStats, procStats, ROOT, RoleProcess, type Stack, track } from './system.ts';
+import { type ProcStats, procStats, ROOT, RoleProcess, type Stack, track, waitHealthy } from './system.ts';
 
 export interface FleetProcess {
   name: string;
@@ -32,6 +32,8 @@ export interface FleetStep {
   /** of that: the slowest generator's joins, then its stream opens */
   joinSeconds: number;
   streamsSeconds: number;
+  /** CPU of all api processes while joining and opening, per waiter added (µs; join + stream open) */
+  apiCpuUsPerNewWaiter: number;
   processes: FleetProcess[];
   rssPerStreamKiB: number;
   cpuPausedTotalPercent: number;
@@ -165,7 +167,8 @@ export async function sseFleet(options: {
   }
   const accountsSeconds = (Date.now() - a0) / 1000;
 
-  const base = 30_000 + Math.floor(Math.random() * 20_000);
+  // below the ephemeral range (32768–60999): 100,000 client sockets take many ports from it
+  const base = 12_000 + Math.floor(Math.random() * 6000);
   const env = { ...stack.env, LOG_LEVEL: 'warn', DATABASE_POOL_MAX: '3' };
   const apis = Array.from(
     { length: options.apis },
@@ -174,7 +177,10 @@ export async function sseFleet(options: {
   const generators: Generator[] = [];
   try {
     log(`starting ${apis.length} api processes`);
-    await Promise.all(apis.map((p) => p.start()));
+    // six processes starting at once on a busy machine may take longer than start()'s 60 s
+    await Promise.all(
+      apis.map((p) => p.start().catch(() => waitHealthy(`${p.url}/healthz`, 120_000, () => !p.running))),
+    );
     const rssBase = apis.map((p) => p.stats()?.rssBytes ?? 0);
     const G = options.generators;
     for (let g = 0; g < G; g++) {
@@ -194,10 +200,13 @@ export async function sseFleet(options: {
     const out: FleetStep[] = [];
     for (const waiters of steps) {
       const s0 = Date.now();
+      const cpu0 = cpuSum(apis.map((p) => p.stats()));
+      const before = out[out.length - 1]?.held ?? 0;
       log(`fleet: joining and opening streams up to ${waiters} waiters`);
       await Promise.all(generators.map((g) => g.step(Math.ceil(waiters / G))));
       const openSeconds = (Date.now() - s0) / 1000;
-      out.push(await measure(waiters, openSeconds));
+      const openCpuSeconds = cpuSum(apis.map((p) => p.stats())) - cpu0;
+      out.push(await measure(waiters, openSeconds, openCpuSeconds / Math.max(1, waiters - before)));
       const last = out[out.length - 1] as FleetStep;
       log(
         `fleet ${waiters}: held ${last.held} in ${openSeconds.toFixed(0)} s (joins ${last.joinSeconds.toFixed(0)} s, streams ${last.streamsSeconds.toFixed(0)} s), ${last.rssPerStreamKiB.toFixed(1)} KiB/stream, CPU paused ${last.cpuPausedTotalPercent.toFixed(0)} % / flowing ${last.cpuFlowingTotalPercent.toFixed(0)} % (all apis), ${last.positionEventsPerSecond.toFixed(0)} position events/s, admitted p50/p99 ${last.admitDelayMs?.p50 ?? '-'}/${last.admitDelayMs?.p99 ?? '-'} ms, closed by server ${last.closedByServer}`,
@@ -212,7 +221,11 @@ export async function sseFleet(options: {
       steps: out,
     };
 
-    async function measure(waiters: number, openSeconds: number): Promise<FleetStep> {
+    async function measure(
+      waiters: number,
+      openSeconds: number,
+      openCpuPerWaiter: number,
+    ): Promise<FleetStep> {
       await sleep(2000);
       const idleSeconds = 4;
       const idleA = apis.map((p) => p.stats());
@@ -258,6 +271,7 @@ export async function sseFleet(options: {
         waiters,
         held,
         openSeconds,
+        apiCpuUsPerNewWaiter: openCpuPerWaiter * 1e6,
         joinSeconds: Math.max(...statuses.map((s) => s?.joinMs ?? 0)) / 1000,
         streamsSeconds: Math.max(...statuses.map((s) => s?.openMs ?? 0)) / 1000,
         processes,
