@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mastersOf } from '../../src/platform/redis.ts';
 import { api } from '../support/harness.ts';
 import {
   accounts,
@@ -78,6 +79,14 @@ const waitUntil = async (what: string, ok: () => boolean, ms = 5000) => {
   }
 };
 
+/** Subscriptions to `channel`: PUBSUB NUMSUB counts one node's, so it is summed over every master. */
+async function subscribersOf(channel: string): Promise<number> {
+  let n = 0;
+  for (const node of await mastersOf(t.rt.redis))
+    n += Number(((await node.call('PUBSUB', 'NUMSUB', channel)) as [string, number])[1]);
+  return n;
+}
+
 describe('seat stream', () => {
   it('pushes batched seat changes (≤ 4 events/s) with ids, after a snapshot, over one subscription per process', async () => {
     const sale = await createSale(t, { rows: 4, perRow: 10 });
@@ -97,8 +106,7 @@ describe('seat stream', () => {
     }
     // One Redis subscription for the five clients of this process.
     const channel = `${t.rt.config.REDIS_KEY_PREFIX}seat:{s:${sale.scheduleId}}:ch`;
-    const numsub = (await t.rt.redis.call('PUBSUB', 'NUMSUB', channel)) as [string, number];
-    expect(Number(numsub[1])).toBe(1);
+    expect(await subscribersOf(channel)).toBe(1);
 
     // A burst: 29 buyers hold one seat each as fast as they can, then release.
     const started = Date.now();
@@ -135,7 +143,7 @@ describe('seat stream', () => {
     const end = Date.now() + 5000;
     while (subscribers !== 0 && Date.now() < end) {
       await sleep(50);
-      subscribers = Number(((await t.rt.redis.call('PUBSUB', 'NUMSUB', channel)) as [string, number])[1]);
+      subscribers = await subscribersOf(channel);
     }
     expect(subscribers).toBe(0);
   });

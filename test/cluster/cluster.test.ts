@@ -14,6 +14,7 @@ import {
   sample,
 } from '../booking/support.ts';
 import { actor, actors, createCampaign, storedCount } from '../coupon/support/actors.ts';
+import { openStream } from '../ops-tools/support.ts';
 import {
   createSale as createQueueSale,
   joinAll,
@@ -25,7 +26,7 @@ import {
   waitFor,
 } from '../queue/support.ts';
 import { api, startTestApp, type TestApp } from '../support/harness.ts';
-import { ensureCluster, keysPerMaster, readStream, slotsOf } from './support.ts';
+import { ensureCluster, keysPerMaster, slotsOf } from './support.ts';
 
 /**
  * The system on a 3-master Redis Cluster (scripts/redis-cluster/up.sh, started here when not running):
@@ -94,7 +95,7 @@ describe('on a Redis Cluster', () => {
       .sort((x, y) => x.ticket - y.ticket);
     const first = byTicket[0]?.u;
     const fifteenth = byTicket[14]?.u;
-    const streamOf = (token = '') => readStream(`${b.baseUrl}${queuePath(id)}/stream?access_token=${token}`);
+    const streamOf = (token = '') => openStream(`${b.baseUrl}${queuePath(id)}/stream`, token);
     const s1 = streamOf(first?.accessToken);
     const s15 = streamOf(fifteenth?.accessToken);
     try {
@@ -116,7 +117,8 @@ describe('on a Redis Cluster', () => {
         20_000,
       );
     } finally {
-      await Promise.all([s1.close(), s15.close()]);
+      for (const s of [s1, s15]) s.close();
+      await Promise.all([s1.done, s15.done]);
     }
 
     // exactly the first maxActive are admitted; everyone else moved up by maxActive (read through both)
@@ -139,7 +141,7 @@ describe('on a Redis Cluster', () => {
     mine.add(id);
     const seatIds = sale.seats.map((s) => s.id);
     expect(seatIds).toHaveLength(10);
-    const stream = readStream(`${b.baseUrl}/api/v1/schedules/${id}/seats/stream`);
+    const stream = openStream(`${b.baseUrl}/api/v1/schedules/${id}/seats/stream`, ''); // public: no token read
     try {
       await waitFor('the snapshot', async () => stream.events.some((e) => e.event === 'snapshot'));
       const buyers = await bookingAccounts(a, 60);
@@ -180,7 +182,8 @@ describe('on a Redis Cluster', () => {
         return [...owner.keys()].every((s) => held.has(s));
       });
     } finally {
-      await stream.close();
+      stream.close();
+      await stream.done;
     }
     aggregates.push(`{s:${id}}`);
   }, 60_000);
