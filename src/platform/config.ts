@@ -43,6 +43,8 @@ const ConfigSchema = Type.Object({
   RATE_LIMIT_LOGIN_IP_PER_MINUTE: Type.Integer({ minimum: 1, default: 120 }),
   RATE_LIMIT_LOGIN_ACCOUNT_PER_MINUTE: Type.Integer({ minimum: 1, default: 10 }),
   RATE_LIMIT_QUEUE_ACCOUNT_PER_SECOND: Type.Integer({ minimum: 1, default: 10 }),
+  /** Coupon issue requests one account may make per second (per campaign), counted in the issue script. */
+  RATE_LIMIT_COUPON_ISSUE_ACCOUNT_PER_SECOND: Type.Integer({ minimum: 1, default: 5 }),
   HOLD_TTL_SECONDS: Type.Integer({ minimum: 10, default: 600 }),
   HOLD_MAX_EXTEND_SECONDS: Type.Integer({ minimum: 0, default: 1800 }),
   TOSS_API_BASE: Type.String({ default: '' }),

@@ -49,6 +49,7 @@ export function createModules(rt: Runtime) {
     catalog,
     onShutdown: rt.onShutdown,
     ipPerSecond: rt.config.RATE_LIMIT_IP_PER_SECOND,
+    accountPerSecond: rt.config.RATE_LIMIT_COUPON_ISSUE_ACCOUNT_PER_SECOND,
   });
   const booking = createBookingModule({
     db: rt.db,

@@ -259,11 +259,9 @@ describe('virtual accounts and webhooks', () => {
     }
   });
 
-  // Left for booking (src/modules/booking/** is being tuned) and payment: when the deposit deadline comes
-  // before the hold's own end, the provider's EXPIRED puts the order back to PENDING_PAYMENT (payment
-  // settle.ts recordNotCharged → booking markPaymentUnresolvedBack) and it only expires with the hold,
-  // minutes later. API.md: "the hold lasts until then … a missed deadline EXPIRED". Un-skip when fixed.
-  it.skip('a deposit deadline shorter than the hold: the missed deadline makes the order EXPIRED', async () => {
+  // API.md: "the hold lasts until then … a missed deadline EXPIRED", also when the deadline comes before
+  // the hold's own end (the order is not put back to PENDING_PAYMENT to lapse with the hold later).
+  it('a deposit deadline shorter than the hold: the missed deadline makes the order EXPIRED', async () => {
     const settings = (method: string, body?: unknown) =>
       api(s.baseUrl, method, '/sandbox/toss/admin/settings', {
         ...(body === undefined ? {} : { body }),
@@ -271,13 +269,21 @@ describe('virtual accounts and webhooks', () => {
       });
     expect((await settings('PUT', { virtualAccountValidHours: 0.002 })).status).toBe(200); // about 7 s
     try {
-      const { o, buyer } = await waiting();
+      const { o, buyer, seat } = await waiting();
+      expect((await seatMap(s, show.scheduleId)).seats.find((x) => x.id === seat)?.status).toBe('HELD');
       await eventually(
         'the order expires',
         () => getOrder(s, buyer, o.id),
         (x) => x.status === 'EXPIRED',
         30_000,
       );
+      await eventually(
+        'the seat returns',
+        () => seatMap(s, show.scheduleId),
+        (m) => m.seats.find((x) => x.id === seat)?.status === 'AVAILABLE',
+      );
+      const late = await confirm(buyer, { orderId: o.tossOrderId, paymentKey: 'any-key', amount: o.amount });
+      expect(late.status).toBe(409);
     } finally {
       await settings('DELETE');
     }

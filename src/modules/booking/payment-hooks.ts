@@ -75,14 +75,22 @@ export async function markPaymentPending(ctx: BookingContext, orderId: string): 
   throw BookingErrors.orderNotPayable(order.status);
 }
 
-/** PAYMENT_PENDING → PENDING_PAYMENT after a final decline: the buyer may pay again while the hold lives. */
+/**
+ * PAYMENT_PENDING → PENDING_PAYMENT after a final decline: the buyer may pay again while the hold lives.
+ * An order whose time is already up (a missed virtual-account deadline: its expiry is the deposit
+ * deadline) is not put back to be paid: it ends EXPIRED at once, seats and coupon returned.
+ */
 export async function markPaymentUnresolvedBack(ctx: BookingContext, orderId: string): Promise<void> {
-  await ctx.db
+  const back = await ctx.db
     .updateTable('orders')
     .set({ status: 'PENDING_PAYMENT', updated_at: new Date() })
     .where('id', '=', orderId)
     .where('status', '=', 'PAYMENT_PENDING')
-    .execute();
+    .returning('expires_at')
+    .executeTakeFirst();
+  if (back !== undefined && back.expires_at.getTime() <= Date.now()) {
+    await endUnpaidOrder(ctx, orderId, 'EXPIRED', 'payment not completed in time');
+  }
 }
 
 const lockEntries = (db: Db, scheduleId: string, sectionId: string) =>
@@ -275,8 +283,9 @@ export async function markOrderRefunded(
 }
 
 /**
- * Virtual account: the order (PAYMENT_PENDING) and its hold and seats live until the deposit deadline;
- * a missed deadline comes back through markPaymentUnresolvedBack, and the sweeper then expires it.
+ * Virtual account: the order (PAYMENT_PENDING) and its hold and seats live until the deposit deadline,
+ * and the order's expiry becomes that deadline (also when it comes before the hold's own end): a missed
+ * deadline comes back through markPaymentUnresolvedBack, which then ends the order EXPIRED.
  */
 export async function markAwaitingDeposit(
   ctx: BookingContext,
@@ -288,8 +297,10 @@ export async function markAwaitingDeposit(
     const locked = await ctx.orders.findForUpdate(trx, orderId);
     if (locked === null) throw BookingErrors.orderNotFound();
     if (locked.status !== 'PAYMENT_PENDING' && locked.status !== 'PENDING_PAYMENT') return null;
-    if (dueDate <= locked.expiresAt) return locked;
+    if (dueDate.getTime() === locked.expiresAt.getTime()) return null;
     await ctx.orders.update(trx, orderId, { expires_at: dueDate });
+    // A deadline before the hold's own end: the order ends with it; the hold needs no prolonging.
+    if (dueDate < locked.expiresAt) return null;
     await trx
       .updateTable('holds')
       .set({ expires_at: dueDate, max_expires_at: sql<Date>`greatest(max_expires_at, ${dueDate})` })

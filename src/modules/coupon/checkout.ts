@@ -75,10 +75,10 @@ async function usable(
   now: Date,
   executor: CouponExecutor,
 ): Promise<Held[]> {
-  const [stored, pending] = await Promise.all([
-    r.coupons.usableOfUser(userId, now, executor),
-    pendingOf(r, userId, executor),
-  ]);
+  // Pending first, PostgreSQL after (never in parallel): a grant the consumer stores in between is
+  // dropped from the pending view as stored, so the stored read must come later to see it.
+  const pending = await pendingOf(r, userId, executor);
+  const stored = await r.coupons.usableOfUser(userId, now, executor);
   const ids = new Set(stored.map((c) => c.id));
   return [
     ...stored.map((c) => ({ ...c, grant: null })),
@@ -167,7 +167,9 @@ export interface MyCoupon {
 /** The buyer's coupons, stored and just granted; EXPIRED is an AVAILABLE one past its validity. */
 export async function myCoupons(r: CouponResources, userId: string): Promise<MyCoupon[]> {
   const now = new Date();
-  const [stored, pending] = await Promise.all([r.coupons.listOfUser(userId), pendingOf(r, userId)]);
+  // Pending first, then PostgreSQL (see `usable`): every 202 shows in one of the two, under the same id.
+  const pending = await pendingOf(r, userId);
+  const stored = await r.coupons.listOfUser(userId);
   const ids = new Set(stored.map((c) => c.id));
   const all: CouponWithTerms[] = [...stored, ...pending.filter((p) => !ids.has(p.id))];
   return all.map((c) => ({

@@ -62,6 +62,8 @@ export interface CouponDeps {
    * its own script (per address and campaign) instead of the platform's separate call; default: no limit.
    */
   ipPerSecond?: number;
+  /** RATE_LIMIT_COUPON_ISSUE_ACCOUNT_PER_SECOND: issue requests per account and campaign per second. */
+  accountPerSecond?: number;
 }
 
 /**
@@ -91,7 +93,7 @@ export function createCouponModule(deps: CouponDeps) {
     db,
     campaigns: new CampaignRepository(db),
     coupons: new CouponRepository(db),
-    state: new IssueState(deps.redis, deps.ipPerSecond),
+    state: new IssueState(deps.redis, deps.ipPerSecond, deps.accountPerSecond),
     kinds: KINDS,
     catalog: deps.catalog,
     logger,

@@ -62,10 +62,11 @@ export async function issueCoupon(
   }
   r.counters.issued('ISSUED');
   if (!outcome.replayed) {
-    // Best effort: lets checkout use the coupon before the consumer stored it. The grant itself is safe,
-    // so the 202 does not wait for this write; it is queued on the same Redis connection before the
-    // answer leaves, so this process's later reads (quote, /me/coupons, checkout) come after it.
-    r.state
+    // Lets /me/coupons, the quote and checkout show the coupon before the consumer stored it (API.md:
+    // every 202 becomes a stored coupon; the buyer sees it at once). Awaited before the 202: the index
+    // lives in the user's slot, and no other ordering (another connection, Cluster node or api process)
+    // would guarantee the buyer's next read comes after it. The grant itself is safe either way.
+    await r.state
       .addPending(userId, campaignId, outcome.couponId)
       .catch((err: unknown) => r.logger.warn({ err, campaignId }, 'could not index a pending coupon'));
   }

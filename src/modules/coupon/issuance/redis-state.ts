@@ -17,7 +17,10 @@ export function campaignKeys(campaignId: string) {
     grants: `${base}:grants`,
     /** stream: one entry per grant, read by the relay that publishes to Kafka */
     stream: `${base}:stream`,
-    /** hash: address → issue requests in second <s> (the per-address limit, counted by the script) */
+    /**
+     * hash: address → issue requests in second <s>, and `u:<userId>` → the account's (the per-address
+     * and per-account limits, counted by the script; same slot as the rest of the campaign)
+     */
     rate: (second: number) => `${base}:rl:${second}`,
     idem: (userId: string, key: string) =>
       `${base}:idem:${userId}:${createHash('sha256').update(key).digest('base64url').slice(0, 22)}`,
@@ -31,12 +34,14 @@ export const pendingKey = (userId: string) => `cpn:{u:${userId}}:pending`;
 // left; then takes one unit, counts the user and records the grant in the hash and the stream. Redis's
 // own clock (TIME) so every api process agrees on the window. Nothing to compensate: the unit is taken
 // only when every check passed. First of all each request is counted against the per-address limit
-// (RATE_LIMIT_IP_PER_SECOND, per address and campaign; KEYS[6] = this second's hash) instead of a
-// separate Redis call per request.
+// (RATE_LIMIT_IP_PER_SECOND, per address and campaign; KEYS[6] = this second's hash) and against the
+// per-account limit (RATE_LIMIT_COUPON_ISSUE_ACCOUNT_PER_SECOND, per account and campaign, field
+// `u:<userId>` of the same hash) instead of a separate Redis call per request. A request with ip ''
+// is not counted (a retry after NOT_LOADED, counted by its first call; or an internal caller).
 // The issue requests of one campaign that reached this process in one event-loop turn come as ONE call
 // (IssueState.issue batches them), each decided in arrival order exactly as if it came alone: the
 // client-library work, the socket writes and Redis's per-call cost are shared by the batch.
-// KEYS meta stock users grants stream rl [idem]; ARGV idemTtlMs ipLimit, then per request: userId
+// KEYS meta stock users grants stream rl [idem]; ARGV idemTtlMs ipLimit userLimit, then per request: userId
 // couponId ip idemKeyIndex (0: no Idempotency-Key; 7 for the single request that has one). Answers, per request: ISSUED:<couponId> |
 // SOLD_OUT | LIMIT_REACHED | NOT_ISSUING | NOT_LOADED | LIMITED | REPLAY|<earlier answer>.
 const ISSUE = `
@@ -46,15 +51,17 @@ local meta = redis.call('HMGET', KEYS[1], 'start', 'end', 'perUser', 'total', 'e
 local loaded = meta[1] ~= false
 local open = loaded and now >= tonumber(meta[1]) and now < tonumber(meta[2])
 local ipLimit = tonumber(ARGV[2])
+local userLimit = tonumber(ARGV[3])
 local granted = false
 local out = {}
-for b = 3, #ARGV, 4 do
+for b = 4, #ARGV, 4 do
   local user, coupon, ip, idem = ARGV[b], ARGV[b + 1], ARGV[b + 2], tonumber(ARGV[b + 3])
   local result = false
   if ip ~= '' then
     local n = redis.call('HINCRBY', KEYS[6], ip, 1)
     if n == 1 and redis.call('PTTL', KEYS[6]) < 0 then redis.call('PEXPIRE', KEYS[6], 2000) end
-    if n > ipLimit then result = 'LIMITED' end
+    local u = redis.call('HINCRBY', KEYS[6], 'u:' .. user, 1)
+    if n > ipLimit or u > userLimit then result = 'LIMITED' end
   end
   if not result and idem > 0 then
     local prev = redis.call('GET', KEYS[idem])
@@ -195,13 +202,22 @@ export class IssueState {
   readonly #stop: LuaScript<number>;
   readonly #pending: LuaScript<number>;
   readonly #ipPerSecond: number;
+  readonly #accountPerSecond: number;
   #waiting = new Map<string, Waiting[]>();
   #scheduled = false;
 
-  /** `ipPerSecond`: RATE_LIMIT_IP_PER_SECOND, counted per address and campaign by the issue script. */
-  constructor(redis: Redis, ipPerSecond = Number.MAX_SAFE_INTEGER) {
+  /**
+   * `ipPerSecond`: RATE_LIMIT_IP_PER_SECOND, counted per address and campaign by the issue script;
+   * `accountPerSecond`: RATE_LIMIT_COUPON_ISSUE_ACCOUNT_PER_SECOND, per account and campaign, likewise.
+   */
+  constructor(
+    redis: Redis,
+    ipPerSecond = Number.MAX_SAFE_INTEGER,
+    accountPerSecond = Number.MAX_SAFE_INTEGER,
+  ) {
     this.#redis = redis;
     this.#ipPerSecond = ipPerSecond;
+    this.#accountPerSecond = accountPerSecond;
     this.#issue = defineLua<string[]>(redis, 'qtCouponIssueMany', 6, ISSUE);
     this.#issueKeyed = defineLua<string[]>(redis, 'qtCouponIssueKeyed', 7, ISSUE);
     this.#load = defineLua<number>(redis, 'qtCouponLoad', 2, LOAD);
@@ -253,7 +269,7 @@ export class IssueState {
   async #issueMany(campaignId: string, batch: readonly Waiting[]): Promise<IssueOutcome[]> {
     const k = campaignKeys(campaignId);
     const keys = [k.meta, k.stock, k.users, k.grants, k.stream, k.rate(Math.floor(Date.now() / 1000))];
-    const args: (string | number)[] = [IDEMPOTENCY_TTL_MS, this.#ipPerSecond];
+    const args: (string | number)[] = [IDEMPOTENCY_TTL_MS, this.#ipPerSecond, this.#accountPerSecond];
     for (const { req } of batch) args.push(req.userId, req.couponId, req.ip, 0);
     const reply = await this.#issue(keys, args);
     return batch.map((_, i) => outcomeOf(reply[i]));
@@ -271,7 +287,7 @@ export class IssueState {
         k.rate(Math.floor(Date.now() / 1000)),
         k.idem(req.userId, idempotencyKey),
       ],
-      [IDEMPOTENCY_TTL_MS, this.#ipPerSecond, req.userId, req.couponId, req.ip, 7],
+      [IDEMPOTENCY_TTL_MS, this.#ipPerSecond, this.#accountPerSecond, req.userId, req.couponId, req.ip, 7],
     );
     return outcomeOf(reply[0]);
   }
