@@ -3,7 +3,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { api } from '../support/harness.ts';
 import type { BrowserEnv } from './browser-env.ts';
 import { admitted } from './fixtures.ts';
-import { account, loginUi, newContext, screenshot, type WebApp, watchErrors } from './support.ts';
+import { account, openPage, screenshot, type WebApp } from './support.ts';
 
 /** 20 sections of 50 × 50: a 50,000-seat stadium. */
 async function stadium(baseUrl: string, token: string) {
@@ -54,10 +54,7 @@ export function bigMapScenarios(env: BrowserEnv): void {
       const viewer = await account(t.baseUrl, 'BUYER', 'viewer');
       await admitted(t.baseUrl, viewer, show.scheduleId);
 
-      const context = await newContext(browser, t.baseUrl);
-      const page = await context.newPage();
-      const errors = watchErrors(page, 'big-map');
-      await loginUi(page, viewer.email, viewer.password);
+      const { context, page, errors } = await openPage(browser, t.baseUrl, 'big-map', { as: viewer });
       const started = Date.now();
       await page.goto(`/performances/${show.performanceId}/schedules/${show.scheduleId}/seats`);
       await page.getByTestId('seat-live').filter({ hasText: 'Live' }).waitFor({ timeout: 30_000 });

@@ -1,17 +1,17 @@
 import type { Browser, Page } from 'playwright-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { api } from '../support/harness.ts';
+import { checkA11y } from './a11y.ts';
 import type { BrowserEnv } from './browser-env.ts';
-import { admitted, createCampaign, createShow, type Show } from './fixtures.ts';
+import { admitted, createCampaign, createShow, crowdedShow, type Show } from './fixtures.ts';
 import {
   type Account,
   account,
   loginToken,
-  loginUi,
-  newContext,
+  openPage,
   screenshot,
   type WebApp,
-  watchErrors,
+  waitInQueue,
 } from './support.ts';
 
 /** Selects the seat under the keyboard cursor after `moves` presses of ArrowRight from the first seat. */
@@ -50,12 +50,11 @@ export function buyerScenarios(env: BrowserEnv): void {
         performanceId: show.performanceId,
       });
 
-      const context = await newContext(browser, t.baseUrl);
-      const page = await context.newPage();
-      const errors = watchErrors(page, 'buyer');
+      const { context, page, errors } = await openPage(browser, t.baseUrl, 'buyer');
 
       // sign up through the UI (lands back on the page asked for)
       await page.goto('/signup');
+      await checkA11y(page, 'signup');
       const email = `web-buyer-${Date.now().toString(36)}@test.local`;
       await page.getByLabel('Name').fill('Web Buyer');
       await page.getByLabel('Email').fill(email);
@@ -66,6 +65,7 @@ export function buyerScenarios(env: BrowserEnv): void {
       // claim the platform coupon from its campaign page
       await page.goto(`/campaigns/${campaignId}`);
       await expect.poll(() => page.getByTestId('campaign-remaining').textContent()).toContain('50 of 50');
+      await checkA11y(page, 'campaign');
       await screenshot(page, 'campaign');
       await page.getByRole('button', { name: 'Claim coupon' }).click();
       await page.getByTestId('claim-ok').waitFor();
@@ -74,11 +74,13 @@ export function buyerScenarios(env: BrowserEnv): void {
       // landing → search → performance page
       await page.goto('/');
       await page.getByRole('link', { name: 'Aurora Nights: Seoul' }).waitFor();
+      await checkA11y(page, 'home');
       await screenshot(page, 'home');
       await page.getByLabel('Search').fill('Aurora');
       await page.getByRole('button', { name: 'Search' }).click();
       await page.getByRole('link', { name: 'Aurora Nights: Seoul' }).click();
       await page.getByRole('heading', { name: 'Aurora Nights: Seoul' }).waitFor();
+      await checkA11y(page, 'performance');
       await screenshot(page, 'performance');
 
       // the show's own coupon, claimed from the performance page
@@ -92,6 +94,7 @@ export function buyerScenarios(env: BrowserEnv): void {
       await page.getByRole('link', { name: 'Join the queue' }).click();
       await page.getByTestId('admitted').waitFor();
       await expect.poll(() => page.getByRole('heading', { name: "You're in!" }).isVisible()).toBe(true);
+      await checkA11y(page, 'queue-admitted');
       await screenshot(page, 'queue-admitted');
       await page.getByRole('link', { name: 'Choose seats' }).click();
 
@@ -101,6 +104,7 @@ export function buyerScenarios(env: BrowserEnv): void {
       await pickSeat(page, 1);
       await expect.poll(() => page.getByTestId('selected-seats').locator('li').count()).toBe(2);
       expect(await page.getByTestId('selection-total').textContent()).toContain('300,000');
+      await checkA11y(page, 'seat-map');
       await screenshot(page, 'seat-map');
       await page.getByRole('button', { name: 'Hold 2 seat(s)' }).click();
 
@@ -112,6 +116,7 @@ export function buyerScenarios(env: BrowserEnv): void {
       expect(await welcome.isChecked()).toBe(true);
       expect(await page.getByRole('radio', { name: /Aurora ₩5,000/ }).isChecked()).toBe(false);
       expect(await page.getByTestId('checkout-total').textContent()).toContain('280,000');
+      await checkA11y(page, 'checkout');
       await screenshot(page, 'checkout');
 
       // a declined card first: the order stays payable
@@ -124,6 +129,7 @@ export function buyerScenarios(env: BrowserEnv): void {
       // paid
       await page.getByTestId('payment-success').waitFor();
       expect(await page.getByTestId('order-card').getAttribute('data-status')).toBe('PAID');
+      await checkA11y(page, 'order-paid');
       await screenshot(page, 'order-paid');
 
       const token = await loginToken(t.baseUrl, email, 'web-buyer-password');
@@ -137,6 +143,7 @@ export function buyerScenarios(env: BrowserEnv): void {
 
       await page.getByRole('link', { name: 'My orders', exact: true }).click();
       await page.getByTestId('order-card').first().waitFor();
+      await checkA11y(page, 'my-orders');
       await screenshot(page, 'my-orders');
 
       // refund one of the two seats
@@ -148,6 +155,7 @@ export function buyerScenarios(env: BrowserEnv): void {
         .toBe('PARTIALLY_REFUNDED');
       await page.getByRole('link', { name: 'My coupons', exact: true }).click();
       await page.getByTestId('coupon-card').first().waitFor();
+      await checkA11y(page, 'my-coupons');
       await screenshot(page, 'my-coupons');
       expect(errors).toEqual([]);
       await context.close();
@@ -160,10 +168,7 @@ export function buyerScenarios(env: BrowserEnv): void {
       ];
       const pages: Page[] = [];
       for (const buyer of [a, b]) {
-        const context = await newContext(browser, t.baseUrl);
-        const page = await context.newPage();
-        watchErrors(page, `racer-${pages.length}`);
-        await loginUi(page, buyer.email, buyer.password);
+        const { page } = await openPage(browser, t.baseUrl, `racer-${pages.length}`, { as: buyer });
         await page.goto(`/performances/${show.performanceId}/schedules/${show.scheduleId}/queue`);
         await page.getByRole('link', { name: 'Choose seats' }).click();
         await page.getByTestId('seat-live').filter({ hasText: 'Live' }).waitFor();
@@ -197,20 +202,11 @@ export function buyerScenarios(env: BrowserEnv): void {
     }, 120_000);
 
     it('keeps its place in the queue when the access token has lapsed (refresh, same ticket)', async () => {
-      const small = await createShow(t.baseUrl, seller, {
-        title: 'Tiny Room',
-        admitPerSecond: 1,
-        maxActive: 1,
-      });
-      const first = await account(t.baseUrl, 'BUYER', 'tiny-first');
-      await admitted(t.baseUrl, first, small.scheduleId);
+      const { show: small, first } = await crowdedShow(t.baseUrl, seller, 'Tiny Room');
       const buyer = await account(t.baseUrl, 'BUYER', 'tiny-waiter');
-      const context = await newContext(browser, t.baseUrl);
-      const page = await context.newPage();
-      const errors = watchErrors(page, 'refresh');
-      await loginUi(page, buyer.email, buyer.password);
-      await page.goto(`/performances/${small.performanceId}/schedules/${small.scheduleId}/queue`);
-      await expect.poll(() => page.getByTestId('queue-position').textContent()).toBe('1');
+      const { context, page, errors } = await openPage(browser, t.baseUrl, 'refresh', { as: buyer });
+      await waitInQueue(page, small, 1);
+      await checkA11y(page, 'queue-waiting');
       const ticket = await page.getByTestId('queue-ticket').textContent();
 
       // the stored access token stops being accepted (as after its TTL): the app refreshes and rejoins
@@ -221,7 +217,10 @@ export function buyerScenarios(env: BrowserEnv): void {
         return session.accessToken;
       });
       await page.reload();
-      await expect.poll(() => page.getByTestId('queue-position').textContent()).toBe('1');
+      // (a refresh and a rejoin first: slow on a loaded machine)
+      await expect
+        .poll(() => page.getByTestId('queue-position').textContent(), { timeout: 10_000 })
+        .toBe('1');
       expect(await page.getByTestId('queue-ticket').textContent()).toBe(ticket);
       await page.getByTestId('queue-mode').filter({ hasText: 'Live' }).waitFor();
       const fresh = await page.evaluate(
@@ -241,22 +240,28 @@ export function buyerScenarios(env: BrowserEnv): void {
     it('works at phone width and in Korean', async () => {
       const buyer = await account(t.baseUrl, 'BUYER', 'phone');
       await admitted(t.baseUrl, buyer, show.scheduleId);
-      const context = await newContext(browser, t.baseUrl, { lang: 'ko', phone: true });
-      const page = await context.newPage();
+      const { context, page, errors } = await openPage(browser, t.baseUrl, 'phone', {
+        lang: 'ko',
+        phone: true,
+      });
       await page.goto('/');
       await page.getByRole('heading', { name: '붐비지 않는 티켓팅' }).waitFor();
+      await checkA11y(page, 'phone-home-ko');
       await screenshot(page, 'phone-home-ko');
       await page.goto('/login');
+      await checkA11y(page, 'phone-login-ko');
       await page.getByLabel('이메일').fill(buyer.email);
       await page.getByLabel('비밀번호').fill(buyer.password);
       await page.getByRole('button', { name: '로그인' }).click();
       await page.waitForURL('**/');
       await page.goto(`/performances/${show.performanceId}/schedules/${show.scheduleId}/seats`);
       await page.getByTestId('seat-live').filter({ hasText: '실시간' }).waitFor();
+      await checkA11y(page, 'phone-seat-map-ko');
       await screenshot(page, 'phone-seat-map-ko');
       // switch language with the toggle
       await page.getByRole('button', { name: 'English' }).click();
       await page.getByRole('heading', { name: 'Choose your seats' }).waitFor();
+      expect(errors).toEqual([]);
       await context.close();
     }, 90_000);
   });

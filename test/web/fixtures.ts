@@ -1,6 +1,6 @@
 import { expect } from 'vitest';
 import { api } from '../support/harness.ts';
-import { type Account, sleep } from './support.ts';
+import { type Account, account, sleep } from './support.ts';
 
 export interface Show {
   performanceId: string;
@@ -59,6 +59,21 @@ export async function createShow(
   const scheduleId = perf.body.schedules[0]?.id;
   if (scheduleId === undefined) throw new Error('no schedule');
   return { performanceId: perf.body.id, scheduleId, title };
+}
+
+/**
+ * A show letting one buyer choose at a time (one admission a second), whose only slot `first`
+ * already holds: the next buyer to join waits.
+ */
+export async function crowdedShow(
+  baseUrl: string,
+  seller: Account,
+  title: string,
+): Promise<{ show: Show; first: Account }> {
+  const show = await createShow(baseUrl, seller, { title, admitPerSecond: 1, maxActive: 1 });
+  const first = await account(baseUrl, 'BUYER', `first-${shows}`);
+  await admitted(baseUrl, first, show.scheduleId);
+  return { show, first };
 }
 
 /** Joins the queue and waits for the admission token. */

@@ -1,17 +1,10 @@
 import type { Browser } from 'playwright-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { api } from '../support/harness.ts';
+import { checkA11y } from './a11y.ts';
 import type { BrowserEnv } from './browser-env.ts';
-import { admitted, buyThroughApi, createShow, seatIds } from './fixtures.ts';
-import {
-  type Account,
-  account,
-  loginUi,
-  newContext,
-  screenshot,
-  type WebApp,
-  watchErrors,
-} from './support.ts';
+import { buyThroughApi, createShow, crowdedShow, seatIds } from './fixtures.ts';
+import { type Account, account, loginUi, openPage, screenshot, type WebApp, waitInQueue } from './support.ts';
 
 export function sellerAdminScenarios(env: BrowserEnv): void {
   let t: WebApp;
@@ -23,10 +16,8 @@ export function sellerAdminScenarios(env: BrowserEnv): void {
   describe('web UI: a seller', () => {
     it('creates a venue and a show, runs a coupon campaign and sees a sale', async () => {
       const seller = await account(t.baseUrl, 'SELLER', 'ui-seller');
-      const context = await newContext(browser, t.baseUrl);
-      const page = await context.newPage();
-      const errors = watchErrors(page, 'seller');
-      await loginUi(page, seller.email, seller.password);
+      const { context, page, errors } = await openPage(browser, t.baseUrl, 'seller');
+      await loginUi(page, seller.email, seller.password, { audit: 'login' });
 
       // venue editor: two seated sections
       await page.getByRole('link', { name: 'Venues' }).click();
@@ -39,6 +30,7 @@ export function sellerAdminScenarios(env: BrowserEnv): void {
       await page.getByLabel('Section name').nth(1).fill('Balcony');
       await page.getByLabel('Rows').nth(1).fill('3');
       await page.getByLabel('Seats per row').nth(1).fill('8');
+      await checkA11y(page, 'seller-venues');
       await screenshot(page, 'seller-venue-editor');
       await page.getByRole('button', { name: 'Create venue' }).click();
       await page.getByTestId('venue-card').filter({ hasText: 'Olympic Hall' }).waitFor();
@@ -50,6 +42,7 @@ export function sellerAdminScenarios(env: BrowserEnv): void {
       await page.getByLabel('Title').fill('Seller Made Live');
       await page.getByLabel('Floor (50)').selectOption('R');
       await page.getByLabel('Balcony (24)').selectOption('S');
+      await checkA11y(page, 'seller-new-show');
       await screenshot(page, 'seller-new-show');
       await page.getByRole('button', { name: 'Create show' }).click();
       await page.getByRole('heading', { name: 'Seller Made Live' }).waitFor();
@@ -83,6 +76,7 @@ export function sellerAdminScenarios(env: BrowserEnv): void {
       });
       expect(claim.status).toBe(202);
       await expect.poll(() => row.textContent(), { timeout: 10_000 }).toContain('1 / 20');
+      await checkA11y(page, 'seller-campaigns');
       await screenshot(page, 'seller-campaigns');
 
       // a buyer pays for a seat: the sales table shows it without a reload
@@ -91,6 +85,7 @@ export function sellerAdminScenarios(env: BrowserEnv): void {
       const [firstSeat] = await seatIds(t.baseUrl, scheduleId);
       await buyThroughApi(t.baseUrl, fan, scheduleId, firstSeat ?? 0);
       await expect.poll(() => page.getByTestId('sold-total').textContent(), { timeout: 15_000 }).toBe('1');
+      await checkA11y(page, 'seller-sales');
       await screenshot(page, 'seller-sales');
       expect(errors).toEqual([]);
       await context.close();
@@ -104,22 +99,12 @@ export function sellerAdminScenarios(env: BrowserEnv): void {
     });
 
     it('pauses a queue and a waiting buyer sees the pause', async () => {
-      const show = await createShow(t.baseUrl, seller, {
-        title: 'One At A Time',
-        admitPerSecond: 1,
-        maxActive: 1,
-      });
       // someone already holds the only active slot, so the next buyer waits
-      const first = await account(t.baseUrl, 'BUYER', 'first');
-      await admitted(t.baseUrl, first, show.scheduleId);
-
+      const { show } = await crowdedShow(t.baseUrl, seller, 'One At A Time');
       const buyer = await account(t.baseUrl, 'BUYER', 'waiter');
-      const buyerContext = await newContext(browser, t.baseUrl);
-      const buyerPage = await buyerContext.newPage();
-      const errors = watchErrors(buyerPage, 'waiter');
-      await loginUi(buyerPage, buyer.email, buyer.password);
-      await buyerPage.goto(`/performances/${show.performanceId}/schedules/${show.scheduleId}/queue`);
-      await expect.poll(() => buyerPage.getByTestId('queue-position').textContent()).toBe('1');
+      const waiter = await openPage(browser, t.baseUrl, 'waiter', { as: buyer });
+      const { page: buyerPage, errors } = waiter;
+      await waitInQueue(buyerPage, show, 1);
       await buyerPage.getByTestId('queue-mode').filter({ hasText: 'Live' }).waitFor();
       // more buyers queue up behind
       const others = await Promise.all(
@@ -130,16 +115,15 @@ export function sellerAdminScenarios(env: BrowserEnv): void {
       }
       await screenshot(buyerPage, 'queue-waiting');
 
-      const adminContext = await newContext(browser, t.baseUrl);
-      const adminPage = await adminContext.newPage();
-      watchErrors(adminPage, 'admin');
-      await loginUi(adminPage, t.admin.email, t.admin.password);
+      const admin = await openPage(browser, t.baseUrl, 'admin', { as: t.admin });
+      const adminPage = admin.page;
       await adminPage.goto(`/admin/queues?schedule=${show.scheduleId}`);
       await expect.poll(() => adminPage.getByTestId('dash-tiles').textContent()).toContain('Waiting7');
       await adminPage.getByRole('button', { name: 'Pause admissions' }).click();
       await adminPage.getByTestId('dash-paused').waitFor();
 
       await buyerPage.getByTestId('queue-paused').waitFor({ timeout: 10_000 });
+      await checkA11y(buyerPage, 'queue-paused');
       await screenshot(buyerPage, 'queue-paused');
 
       // resume and raise the cap from the controls: the waiting buyers are let in, two a second
@@ -153,6 +137,7 @@ export function sellerAdminScenarios(env: BrowserEnv): void {
         .poll(() => adminPage.getByTestId('dash-tiles').textContent(), { timeout: 15_000 })
         .toContain('Waiting0');
       expect(await adminPage.getByTestId('dash-tiles').textContent()).toContain('Admitted in total8');
+      await checkA11y(adminPage, 'admin-queue-dashboard');
       await screenshot(adminPage, 'admin-queue-dashboard');
       expect(errors).toEqual([]);
 
@@ -160,9 +145,10 @@ export function sellerAdminScenarios(env: BrowserEnv): void {
       await adminPage.getByRole('link', { name: 'Reconciliation' }).click();
       await adminPage.getByRole('button', { name: 'Compare' }).click();
       await adminPage.getByTestId('recon-report').waitFor();
+      await checkA11y(adminPage, 'admin-reconciliation');
       await screenshot(adminPage, 'admin-reconciliation');
-      await buyerContext.close();
-      await adminContext.close();
+      await waiter.context.close();
+      await admin.context.close();
     }, 120_000);
 
     it('runs a settlement that the seller downloads as CSV', async () => {
@@ -171,10 +157,8 @@ export function sellerAdminScenarios(env: BrowserEnv): void {
       const [seat] = await seatIds(t.baseUrl, show.scheduleId);
       await buyThroughApi(t.baseUrl, fan, show.scheduleId, seat ?? 0);
 
-      const adminContext = await newContext(browser, t.baseUrl);
-      const adminPage = await adminContext.newPage();
-      watchErrors(adminPage, 'admin-settle');
-      await loginUi(adminPage, t.admin.email, t.admin.password);
+      const admin = await openPage(browser, t.baseUrl, 'admin-settle', { as: t.admin });
+      const adminPage = admin.page;
       await adminPage.getByRole('link', { name: 'Settlements' }).click();
       // the sale reaches the ledger through the outbox, Kafka and the worker: run until it is settled
       const sellerSettlements = async () =>
@@ -190,22 +174,21 @@ export function sellerAdminScenarios(env: BrowserEnv): void {
           .waitFor({ timeout: 45_000 });
       }
       expect(await sellerSettlements()).toBe(1);
-      await adminContext.close();
+      await checkA11y(adminPage, 'admin-settlements');
+      await admin.context.close();
 
-      const sellerContext = await newContext(browser, t.baseUrl);
-      const page = await sellerContext.newPage();
-      watchErrors(page, 'seller-settle');
-      await loginUi(page, seller.email, seller.password);
+      const { context, page } = await openPage(browser, t.baseUrl, 'seller-settle', { as: seller });
       await page.getByRole('link', { name: 'Settlements' }).click();
       await page.getByRole('button', { name: 'Show lines' }).first().click();
       await page.getByRole('cell', { name: 'SALE' }).first().waitFor();
+      await checkA11y(page, 'seller-settlements');
       await screenshot(page, 'seller-settlements');
       const [download] = await Promise.all([
         page.waitForEvent('download'),
         page.getByRole('button', { name: 'Download CSV' }).first().click(),
       ]);
       expect(download.suggestedFilename()).toMatch(/^settlement-.+\.csv$/);
-      await sellerContext.close();
+      await context.close();
     }, 120_000);
   });
 }

@@ -1,27 +1,19 @@
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { Redis } from 'ioredis';
-import pg from 'pg';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
 import { expect, onTestFailed } from 'vitest';
-import { loadConfig } from '../../src/platform/config.ts';
-import { createDb } from '../../src/platform/db.ts';
-import { ensureTopics, kafkaSettings, TOPICS } from '../../src/platform/kafka.ts';
-import { migrateToLatest } from '../../src/platform/migrate.ts';
-import { startAdmitterRole } from '../../src/roles/admitter.ts';
-import { startRelayRole } from '../../src/roles/relay.ts';
 import { WEB_DIST_DIR } from '../../src/roles/web-ui.ts';
-import { startWorkerRole } from '../../src/roles/worker.ts';
-import { api, startTestApp, type TestApp, uniqueEmail } from '../support/harness.ts';
+import { type System, startSystem } from '../contract/system.ts';
+import { api, uniqueEmail } from '../support/harness.ts';
+import { checkA11y } from './a11y.ts';
 
 export const CHROMIUM = '/usr/bin/chromium';
 export const SCREENSHOT_DIR = fileURLToPath(new URL('../../docs/screenshots/', import.meta.url));
 /** `SCREENSHOTS=1` (scripts/web-screenshots.sh) makes the browser tests write docs/screenshots/. */
 export const TAKE_SCREENSHOTS = process.env.SCREENSHOTS === '1';
 
-export interface WebApp extends TestApp {
-  admin: { email: string; password: string };
-}
+/** The whole system (api serving the built UI, admitter, relay, worker) the browser drives. */
+export type WebApp = System;
 
 /** `make web` normally built it; a lone `npx vitest run test/web` builds it here. */
 export async function ensureWebBuilt(): Promise<void> {
@@ -34,65 +26,12 @@ export async function ensureWebBuilt(): Promise<void> {
 }
 
 /**
- * The whole system as `make up` runs it (api serving the built UI, admitter, relay, worker) on its
- * own database, Redis prefix and Kafka topics, so other test files' relays and consumers never take
- * its events (and its never take theirs).
+ * The whole system as `make up` runs it, on its own database, Redis prefix and Kafka topics (the
+ * contract tests' black-box system: the browser tests too talk to it over HTTP only).
  */
 export async function startWebApp(tag = 'web'): Promise<WebApp> {
   await ensureWebBuilt();
-  const runUrl = new URL(process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/queueticket');
-  const dbName = `${runUrl.pathname.slice(1)}_${tag}`;
-  const adminUrl = new URL(runUrl);
-  adminUrl.pathname = '/postgres';
-  const pgAdmin = new pg.Client({ connectionString: adminUrl.toString() });
-  await pgAdmin.connect();
-  await pgAdmin.query(`drop database if exists ${pgAdmin.escapeIdentifier(dbName)} with (force)`);
-  await pgAdmin.query(`create database ${pgAdmin.escapeIdentifier(dbName)}`);
-  await pgAdmin.end();
-  const dbUrl = new URL(runUrl);
-  dbUrl.pathname = `/${dbName}`;
-  const admin = { email: uniqueEmail('web-admin'), password: 'web-admin-password' };
-  const env = {
-    DATABASE_URL: dbUrl.toString(),
-    DATABASE_POOL_MAX: '10',
-    REDIS_KEY_PREFIX: `${process.env.REDIS_KEY_PREFIX ?? 'qt:test:'}${tag}:`,
-    KAFKA_TOPIC_PREFIX: `${process.env.KAFKA_TOPIC_PREFIX ?? 'qt.test.'}${tag}.`,
-    ADMIN_EMAIL: admin.email,
-    ADMIN_PASSWORD: admin.password,
-    RATE_LIMIT_IP_PER_SECOND: '100000',
-  };
-  const config = loadConfig({ ...process.env, ...env });
-  const { db } = createDb(config.DATABASE_URL, 2);
-  await migrateToLatest(db);
-  await db.destroy();
-  await ensureTopics(kafkaSettings(config), Object.values(TOPICS));
-
-  const t = await startTestApp(env);
-  // The same role starters as src/main.ts: relay and worker first, so they stop after HTTP.
-  startRelayRole(t.rt);
-  startWorkerRole(t.rt, t.modules);
-  startAdmitterRole(t.rt, t.modules);
-  await t.modules.identity.bootstrapAdmin();
-  return {
-    ...t,
-    admin,
-    async close() {
-      await t.close();
-      if (process.env.KEEP_TEST_DATA === 'true') return;
-      const cleaner = new pg.Client({ connectionString: adminUrl.toString() });
-      await cleaner.connect();
-      await cleaner.query(`drop database if exists ${cleaner.escapeIdentifier(dbName)} with (force)`);
-      await cleaner.end();
-      const redis = new Redis(config.REDIS_URL);
-      let cursor = '0';
-      do {
-        const [next, keys] = await redis.scan(cursor, 'MATCH', `${env.REDIS_KEY_PREFIX}*`, 'COUNT', 1000);
-        cursor = next;
-        if (keys.length > 0) await redis.unlink(...keys);
-      } while (cursor !== '0');
-      await redis.quit();
-    },
-  };
+  return startSystem(tag);
 }
 
 /** Debian's chromium, headless, in a fresh temporary profile (Playwright makes one per launch). */
@@ -157,12 +96,47 @@ export async function screenshot(page: Page, name: string, fullPage = true): Pro
   await page.screenshot({ path: `${SCREENSHOT_DIR}${name}.png`, fullPage });
 }
 
-export async function loginUi(page: Page, email: string, password: string): Promise<void> {
+export async function loginUi(
+  page: Page,
+  email: string,
+  password: string,
+  options: { audit?: string } = {},
+): Promise<void> {
   await page.goto('/login');
+  if (options.audit !== undefined) await checkA11y(page, options.audit);
   await page.getByLabel('Email').fill(email);
   await page.getByLabel('Password').fill(password);
   await page.getByRole('button', { name: 'Sign in' }).click();
   await page.waitForURL((url) => !url.pathname.startsWith('/login'));
+}
+
+/**
+ * A fresh context and page whose errors are watched (`name` names the failure files), signed in
+ * through the login page when `as` is given.
+ */
+export async function openPage(
+  browser: Browser,
+  baseUrl: string,
+  name: string,
+  options: { as?: { email: string; password: string }; lang?: 'en' | 'ko'; phone?: boolean } = {},
+): Promise<{ context: BrowserContext; page: Page; errors: string[] }> {
+  const context = await newContext(browser, baseUrl, options);
+  const page = await context.newPage();
+  const errors = watchErrors(page, name);
+  if (options.as) await loginUi(page, options.as.email, options.as.password);
+  return { context, page, errors };
+}
+
+/** Opens a date's waiting room and waits until the page shows the expected place in the queue. */
+export async function waitInQueue(
+  page: Page,
+  show: { performanceId: string; scheduleId: string },
+  position: number,
+): Promise<void> {
+  await page.goto(`/performances/${show.performanceId}/schedules/${show.scheduleId}/queue`);
+  await expect
+    .poll(() => page.getByTestId('queue-position').textContent(), { timeout: 10_000 })
+    .toBe(String(position));
 }
 
 export interface Account {

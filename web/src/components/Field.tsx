@@ -19,3 +19,13 @@ export function Field({ label, hint, id, ...input }: FieldProps) {
     </div>
   );
 }
+
+type NumberFieldProps = Omit<FieldProps, 'type' | 'value' | 'onChange'> & {
+  value: number;
+  onValue(value: number): void;
+};
+
+/** A labelled number input whose changes arrive as numbers. */
+export function NumberField({ onValue, ...props }: NumberFieldProps) {
+  return <Field type="number" {...props} onChange={(e) => onValue(Number(e.target.value))} />;
+}

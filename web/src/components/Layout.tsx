@@ -1,4 +1,4 @@
-import type { ReactNode } from 'react';
+import { type ReactNode, useEffect, useRef } from 'react';
 import { useAuth } from '../auth/Auth.tsx';
 import { useI18n } from '../i18n/I18n.tsx';
 import { Link, useRouter } from '../lib/router.tsx';
@@ -13,17 +13,50 @@ function NavLink({ to, children }: { to: string; children: ReactNode }) {
   );
 }
 
+/**
+ * What a screen reader needs from a page change in a single-page app: the tab's title names the page
+ * (its h1, kept in step as the page loads), and focus moves to the new content unless the page put
+ * it somewhere inside already.
+ */
+function usePageChange(main: { current: HTMLElement | null }, pathname: string) {
+  useEffect(() => {
+    const el = main.current;
+    if (el === null) return;
+    const sync = () => {
+      const heading = el.querySelector('h1')?.textContent?.trim();
+      const title = heading ? `${heading} · QueueTicket` : 'QueueTicket';
+      if (document.title !== title) document.title = title;
+    };
+    sync();
+    const observer = new MutationObserver(sync);
+    observer.observe(el, { childList: true, subtree: true, characterData: true });
+    return () => observer.disconnect();
+  }, [main]);
+  const first = useRef(true);
+  // biome-ignore lint/correctness/useExhaustiveDependencies: runs on each page change
+  useEffect(() => {
+    if (first.current) {
+      first.current = false;
+      return;
+    }
+    const el = main.current;
+    if (el !== null && !el.contains(document.activeElement)) el.focus({ preventScroll: true });
+  }, [pathname]);
+}
+
 export function Layout({ children }: { children: ReactNode }) {
   const { t, lang, setLang } = useI18n();
   const { role, user, logout } = useAuth();
-  const { navigate } = useRouter();
+  const { navigate, location } = useRouter();
+  const main = useRef<HTMLElement>(null);
+  usePageChange(main, location.pathname);
   return (
     <>
       <a className="skip-link" href="#main">
         {t('nav.skip')}
       </a>
       <header className="site-header">
-        <Link to="/" className="brand" aria-label="QueueTicket home">
+        <Link to="/" className="brand" aria-label={t('nav.home')}>
           <svg viewBox="0 0 32 32" width="26" height="26" aria-hidden="true" focusable="false">
             <rect width="32" height="32" rx="7" fill="#fff" />
             <path d="M8 11h16v3a2 2 0 0 0 0 4v3H8v-3a2 2 0 0 0 0-4z" fill="#3b2a8f" />
@@ -82,7 +115,7 @@ export function Layout({ children }: { children: ReactNode }) {
           )}
         </div>
       </header>
-      <main id="main" tabIndex={-1}>
+      <main id="main" tabIndex={-1} ref={main}>
         {children}
       </main>
       <footer className="site-footer">

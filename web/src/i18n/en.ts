@@ -10,10 +10,12 @@ export const en = {
   'common.retry': 'Try again',
   'common.actions': 'Actions',
   'countdown.aria': '{seconds} seconds left',
+  'countdown.lastMinute': '{label}: less than a minute',
   'footer.text':
     'QueueTicket · fair waiting rooms, live seat maps, safe payments. Payments here use the test sandbox.',
 
   'nav.skip': 'Skip to content',
+  'nav.home': 'QueueTicket home',
   'nav.main': 'Main',
   'nav.shows': 'Shows',
   'nav.orders': 'My orders',

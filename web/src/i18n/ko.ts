@@ -12,10 +12,12 @@ export const ko: Record<keyof typeof en, string> = {
   'common.retry': '다시 시도',
   'common.actions': '작업',
   'countdown.aria': '{seconds}초 남음',
+  'countdown.lastMinute': '{label}: 1분 미만',
   'footer.text':
     'QueueTicket · 공정한 대기열, 실시간 좌석 배치도, 안전한 결제. 이곳의 결제는 테스트 샌드박스입니다.',
 
   'nav.skip': '본문으로 건너뛰기',
+  'nav.home': 'QueueTicket 홈',
   'nav.main': '주 메뉴',
   'nav.shows': '공연',
   'nav.orders': '내 예매',

@@ -245,7 +245,9 @@ export function SeatCanvas({ model, version, selected, gradeIndex, describe, onT
         </button>
       </fieldset>
       <div className="seatmap-stage" ref={wrapper} style={{ height: Math.min(spacer.height + 24, 640) }}>
-        <canvas ref={canvas} />
+        {/* drawing only: the scroller over it is the seat-map widget (keyboard, label, announcements) */}
+        {/* biome-ignore lint/a11y/noAriaHiddenOnFocusable: a canvas without tabindex takes no focus */}
+        <canvas ref={canvas} aria-hidden="true" />
         <div
           ref={scroller}
           className="seatmap-scroller"

@@ -48,7 +48,7 @@ export function SelectionPanel({
               onClick={() => onRemove(i)}
               aria-label={t('seats.remove', { seat: describe(i) })}
             >
-              ✕
+              <span aria-hidden="true">✕</span>
             </button>
           </li>
         ))}

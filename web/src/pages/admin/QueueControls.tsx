@@ -1,9 +1,10 @@
-import { type FormEvent, useEffect, useState } from 'react';
+import { useEffect, useState } from 'react';
 import { updateQueue } from '../../api/queue.ts';
 import type { QueueStats } from '../../api/types.ts';
 import { ErrorMessage } from '../../components/ErrorMessage.tsx';
-import { Field } from '../../components/Field.tsx';
+import { NumberField } from '../../components/Field.tsx';
 import { useI18n } from '../../i18n/I18n.tsx';
+import { useAction } from '../../lib/useAction.ts';
 
 /** Pause / resume and the admission rate and cap of one schedule's queue. */
 export function QueueControls({
@@ -18,27 +19,18 @@ export function QueueControls({
   const { t } = useI18n();
   const [rate, setRate] = useState(stats.admitPerSecond);
   const [cap, setCap] = useState(stats.maxActive);
-  const [error, setError] = useState<unknown>();
+  const { busy, error, run, submit } = useAction();
   const [saved, setSaved] = useState(false);
   useEffect(() => {
     setRate(stats.admitPerSecond);
     setCap(stats.maxActive);
   }, [stats.admitPerSecond, stats.maxActive]);
 
-  const patch = async (body: { paused?: boolean; admitPerSecond?: number; maxActive?: number }) => {
-    setError(undefined);
+  const patch = (body: { paused?: boolean; admitPerSecond?: number; maxActive?: number }) => async () => {
     setSaved(false);
-    try {
-      await updateQueue(scheduleId, body);
-      setSaved(true);
-      onChanged();
-    } catch (err) {
-      setError(err);
-    }
-  };
-  const submit = (event: FormEvent) => {
-    event.preventDefault();
-    void patch({ admitPerSecond: rate, maxActive: cap });
+    await updateQueue(scheduleId, body);
+    setSaved(true);
+    onChanged();
   };
   return (
     <section className="panel" aria-labelledby="controls-h">
@@ -47,28 +39,17 @@ export function QueueControls({
         <button
           type="button"
           className={`btn btn-big ${stats.paused ? 'btn-primary' : 'btn-danger'}`}
-          onClick={() => void patch({ paused: !stats.paused })}
+          disabled={busy}
+          onClick={() => void run(patch({ paused: !stats.paused }))}
           aria-pressed={stats.paused}
         >
           {stats.paused ? t('dash.resume') : t('dash.pause')}
         </button>
       </p>
-      <form className="inline-form" onSubmit={submit}>
-        <Field
-          label={t('dash.rate')}
-          type="number"
-          min={1}
-          value={rate}
-          onChange={(e) => setRate(Number(e.target.value))}
-        />
-        <Field
-          label={t('dash.cap')}
-          type="number"
-          min={1}
-          value={cap}
-          onChange={(e) => setCap(Number(e.target.value))}
-        />
-        <button type="submit" className="btn">
+      <form className="inline-form" onSubmit={submit(patch({ admitPerSecond: rate, maxActive: cap }))}>
+        <NumberField label={t('dash.rate')} min={1} value={rate} onValue={setRate} />
+        <NumberField label={t('dash.cap')} min={1} value={cap} onValue={setCap} />
+        <button type="submit" className="btn" disabled={busy}>
           {t('common.save')}
         </button>
       </form>

@@ -1,12 +1,13 @@
-import { type FormEvent, useState } from 'react';
+import { useState } from 'react';
 import { reconciliation } from '../../api/settlement.ts';
 import type { Reconciliation, Totals } from '../../api/types.ts';
 import { ErrorMessage } from '../../components/ErrorMessage.tsx';
-import { Field } from '../../components/Field.tsx';
 import { Money } from '../../components/Money.tsx';
+import { lastDays, PeriodFields } from '../../components/PeriodFields.tsx';
 import { RequireRole } from '../../components/RequireRole.tsx';
 import { useI18n } from '../../i18n/I18n.tsx';
-import { fromLocalInput, toLocalInputSeconds } from '../../lib/format.ts';
+import { fromLocalInput } from '../../lib/format.ts';
+import { useAction } from '../../lib/useAction.ts';
 
 function TotalsColumn({ totals }: { totals: Totals | null | undefined }) {
   const { t } = useI18n();
@@ -24,40 +25,20 @@ function TotalsColumn({ totals }: { totals: Totals | null | undefined }) {
 
 function Inner() {
   const { t } = useI18n();
-  const [from, setFrom] = useState(toLocalInputSeconds(new Date(Date.now() - 86_400_000)));
-  const [to, setTo] = useState(toLocalInputSeconds(new Date()));
+  const [period, setPeriod] = useState(() => lastDays(1));
   const [report, setReport] = useState<Reconciliation | null>(null);
-  const [error, setError] = useState<unknown>();
-  const submit = async (event: FormEvent) => {
-    event.preventDefault();
-    setError(undefined);
-    try {
-      setReport(await reconciliation(fromLocalInput(from), fromLocalInput(to)));
-    } catch (err) {
-      setError(err);
-    }
-  };
+  const { busy, error, submit } = useAction();
   return (
     <section aria-labelledby="recon-h">
       <h1 id="recon-h">{t('recon.title')}</h1>
-      <form className="panel inline-form" onSubmit={submit}>
-        <Field
-          label={t('settle.periodStart')}
-          type="datetime-local"
-          step={1}
-          required
-          value={from}
-          onChange={(e) => setFrom(e.target.value)}
-        />
-        <Field
-          label={t('settle.periodEnd')}
-          type="datetime-local"
-          step={1}
-          required
-          value={to}
-          onChange={(e) => setTo(e.target.value)}
-        />
-        <button type="submit" className="btn btn-primary">
+      <form
+        className="panel inline-form"
+        onSubmit={submit(async () => {
+          setReport(await reconciliation(fromLocalInput(period.from), fromLocalInput(period.to)));
+        })}
+      >
+        <PeriodFields value={period} onChange={setPeriod} />
+        <button type="submit" className="btn btn-primary" disabled={busy}>
           {t('recon.run')}
         </button>
       </form>

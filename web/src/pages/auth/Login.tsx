@@ -1,9 +1,10 @@
-import { type FormEvent, useState } from 'react';
+import { useState } from 'react';
 import { useAuth } from '../../auth/Auth.tsx';
 import { ErrorMessage } from '../../components/ErrorMessage.tsx';
 import { Field } from '../../components/Field.tsx';
 import { useI18n } from '../../i18n/I18n.tsx';
 import { Link, useRouter } from '../../lib/router.tsx';
+import { useAction } from '../../lib/useAction.ts';
 
 /** Only same-site paths are followed after signing in. */
 export const safeNext = (next: string | null, fallback: string): string =>
@@ -15,28 +16,19 @@ export function LoginPage() {
   const { location, navigate } = useRouter();
   const [email, setEmail] = useState('');
   const [password, setPassword] = useState('');
-  const [error, setError] = useState<unknown>();
-  const [busy, setBusy] = useState(false);
+  const { busy, error, submit } = useAction();
   const next = location.search.get('next');
-
-  const submit = async (event: FormEvent) => {
-    event.preventDefault();
-    setBusy(true);
-    setError(undefined);
-    try {
-      await login(email.trim(), password);
-      navigate(safeNext(next, '/'), { replace: true });
-    } catch (err) {
-      setError(err);
-    } finally {
-      setBusy(false);
-    }
-  };
 
   return (
     <section className="panel narrow">
       <h1>{t('auth.loginTitle')}</h1>
-      <form onSubmit={submit} className="form">
+      <form
+        className="form"
+        onSubmit={submit(async () => {
+          await login(email.trim(), password);
+          navigate(safeNext(next, '/'), { replace: true });
+        })}
+      >
         <Field
           label={t('auth.email')}
           type="email"

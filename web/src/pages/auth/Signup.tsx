@@ -1,10 +1,11 @@
-import { type FormEvent, useState } from 'react';
+import { useState } from 'react';
 import { signup } from '../../api/auth.ts';
 import { useAuth } from '../../auth/Auth.tsx';
 import { ErrorMessage } from '../../components/ErrorMessage.tsx';
 import { Field } from '../../components/Field.tsx';
 import { useI18n } from '../../i18n/I18n.tsx';
 import { Link, useRouter } from '../../lib/router.tsx';
+import { useAction } from '../../lib/useAction.ts';
 import { safeNext } from './Login.tsx';
 
 export function SignupPage() {
@@ -17,29 +18,20 @@ export function SignupPage() {
     password: '',
     role: 'BUYER' as 'BUYER' | 'SELLER',
   });
-  const [error, setError] = useState<unknown>();
-  const [busy, setBusy] = useState(false);
+  const { busy, error, submit } = useAction();
   const next = location.search.get('next');
-
-  const submit = async (event: FormEvent) => {
-    event.preventDefault();
-    setBusy(true);
-    setError(undefined);
-    try {
-      await signup({ ...form, email: form.email.trim() });
-      await login(form.email.trim(), form.password);
-      navigate(safeNext(next, form.role === 'SELLER' ? '/seller/performances' : '/'), { replace: true });
-    } catch (err) {
-      setError(err);
-    } finally {
-      setBusy(false);
-    }
-  };
 
   return (
     <section className="panel narrow">
       <h1>{t('auth.signupTitle')}</h1>
-      <form onSubmit={submit} className="form">
+      <form
+        className="form"
+        onSubmit={submit(async () => {
+          await signup({ ...form, email: form.email.trim() });
+          await login(form.email.trim(), form.password);
+          navigate(safeNext(next, form.role === 'SELLER' ? '/seller/performances' : '/'), { replace: true });
+        })}
+      >
         <Field
           label={t('auth.name')}
           autoComplete="name"

@@ -8,6 +8,7 @@ import { formatDateTime, formatNumber, formatWon } from '../../lib/format.ts';
 import { useAsync, useInterval } from '../../lib/hooks.ts';
 import { performanceOnce } from '../../lib/performances.ts';
 import { Link } from '../../lib/router.tsx';
+import { useAction } from '../../lib/useAction.ts';
 import { couponValue } from './CouponsPage.tsx';
 
 /** A coupon campaign: what it gives, how many are left (live), and the claim button for buyers. */
@@ -20,8 +21,7 @@ export function CampaignPage({ id }: { id: string }) {
     [campaign.data?.performanceId],
   );
   const [claimed, setClaimed] = useState(false);
-  const [error, setError] = useState<unknown>();
-  const [busy, setBusy] = useState(false);
+  const { busy, error, run } = useAction();
   useInterval(campaign.reload, 3000);
 
   if (campaign.error && !campaign.data) return <ErrorMessage error={campaign.error} />;
@@ -32,17 +32,9 @@ export function CampaignPage({ id }: { id: string }) {
   const open = c.issuing !== false && inWindow && !c.stoppedAt && c.remaining > 0;
 
   const claim = async () => {
-    setBusy(true);
-    setError(undefined);
-    try {
-      await claimCoupon(id);
-      setClaimed(true);
-      campaign.reload();
-    } catch (err) {
-      setError(err);
-    } finally {
-      setBusy(false);
-    }
+    await claimCoupon(id);
+    setClaimed(true);
+    campaign.reload();
   };
 
   return (
@@ -83,7 +75,7 @@ export function CampaignPage({ id }: { id: string }) {
           type="button"
           className="btn btn-primary btn-big"
           disabled={!open || busy}
-          onClick={() => void claim()}
+          onClick={() => void run(claim)}
         >
           {open ? t('campaign.claim') : c.remaining === 0 ? t('error.soldOut') : t('error.notIssuing')}
         </button>

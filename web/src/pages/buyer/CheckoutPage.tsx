@@ -20,6 +20,7 @@ import { RequireRole } from '../../components/RequireRole.tsx';
 import { useI18n } from '../../i18n/I18n.tsx';
 import { useAsync } from '../../lib/hooks.ts';
 import { useRouter } from '../../lib/router.tsx';
+import { useAction } from '../../lib/useAction.ts';
 import { loadHoldContext } from '../../queue/hold-context.ts';
 import { CouponChoice } from './CouponChoice.tsx';
 
@@ -44,8 +45,7 @@ function CheckoutInner({ holdId }: { holdId: string }) {
   const [choice, setChoice] = useState<string | null>(null);
   const [order, setOrder] = useState<Order | null>(null);
   const [decline, setDecline] = useState(false);
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>();
+  const { busy, error, setError, run } = useAction();
   const [extendedUntil, setExtendedUntil] = useState<string | null>(null);
   const orderKey = useRef(newIdempotencyKey());
 
@@ -63,8 +63,6 @@ function CheckoutInner({ holdId }: { holdId: string }) {
     : '/';
 
   const pay = async () => {
-    setBusy(true);
-    setError(undefined);
     try {
       let o = current;
       if (o === null) {
@@ -78,15 +76,13 @@ function CheckoutInner({ holdId }: { holdId: string }) {
       await confirmPayment({ orderId: o.tossOrderId, paymentKey: checkout.paymentKey, amount: o.amount });
       navigate(`/orders/${o.id}?paid=1`);
     } catch (err) {
+      // no order made: the next try is a new one (a 5xx may have made it: retry with the same key)
       if (current === null && !(isApiError(err) && err.status >= 500)) orderKey.current = newIdempotencyKey();
-      setError(err);
-    } finally {
-      setBusy(false);
+      throw err;
     }
   };
 
   const giveUp = async () => {
-    setBusy(true);
     try {
       if (current) await cancelOrder(current.id, { reason: 'buyer left checkout' });
       else await releaseHold(holdId);
@@ -166,10 +162,15 @@ function CheckoutInner({ holdId }: { holdId: string }) {
         <ErrorMessage error={error} />
       )}
       <div className="actions">
-        <button type="button" className="btn btn-primary btn-big" disabled={busy} onClick={() => void pay()}>
+        <button
+          type="button"
+          className="btn btn-primary btn-big"
+          disabled={busy}
+          onClick={() => void run(pay)}
+        >
           {current ? t('checkout.payAgain') : t('checkout.pay')} <Money amount={total} />
         </button>
-        <button type="button" className="btn btn-ghost" disabled={busy} onClick={() => void giveUp()}>
+        <button type="button" className="btn btn-ghost" disabled={busy} onClick={() => void run(giveUp)}>
           {t('checkout.release')}
         </button>
       </div>

@@ -8,6 +8,7 @@ import { StatusBadge } from '../../components/StatusBadge.tsx';
 import { useI18n } from '../../i18n/I18n.tsx';
 import { formatDateTime } from '../../lib/format.ts';
 import { Link } from '../../lib/router.tsx';
+import { useAction } from '../../lib/useAction.ts';
 
 const REFUNDABLE = ['PAID', 'PARTIALLY_REFUNDED'];
 
@@ -30,20 +31,16 @@ export function OrderCard({
 }) {
   const { t, lang } = useI18n();
   const [picked, setPicked] = useState<number[]>([]);
-  const [error, setError] = useState<unknown>();
+  const { error, run } = useAction();
   const schedule = performance?.schedules.find((s) => s.id === order.scheduleId);
   const refundable = (order.lines ?? []).filter(
     (l) => l.seatId !== null && l.status !== 'REFUNDED' && REFUNDABLE.includes(order.status),
   );
-  const act = async (body: { seatIds?: number[]; reason?: string }) => {
-    setError(undefined);
-    try {
+  const act = (body: { seatIds?: number[]; reason?: string }) =>
+    run(async () => {
       onChanged(await cancelOrder(order.id, body));
       setPicked([]);
-    } catch (err) {
-      setError(err);
-    }
-  };
+    });
   return (
     <li className="card order" data-testid="order-card" data-status={order.status}>
       <header className="order-head">

@@ -12,6 +12,7 @@ import { useI18n } from '../../i18n/I18n.tsx';
 import { formatWon } from '../../lib/format.ts';
 import { useAsync, withRetry } from '../../lib/hooks.ts';
 import { Link, useRouter } from '../../lib/router.tsx';
+import { useAction } from '../../lib/useAction.ts';
 import { type Admission, loadAdmission, saveAdmission } from '../../queue/admission.ts';
 import { saveHoldContext } from '../../queue/hold-context.ts';
 import { Legend } from '../../seatmap/Legend.tsx';
@@ -55,8 +56,7 @@ function SeatsInner({ performanceId, scheduleId }: { performanceId: string; sche
   const { version, live } = useSeatStream(scheduleId, model, onStanding);
   const [selected, setSelected] = useState<ReadonlySet<number>>(new Set());
   const [notice, setNotice] = useState<string | null>(null);
-  const [error, setError] = useState<unknown>();
-  const [busy, setBusy] = useState(false);
+  const { busy, error, run } = useAction();
   const limit = Math.min(8, perf.data?.maxTicketsPerBuyer ?? 4);
 
   const describe = useCallback(
@@ -115,26 +115,22 @@ function SeatsInner({ performanceId, scheduleId }: { performanceId: string; sche
   ) => {
     const token = admission.data?.token;
     if (!token || model === null) return;
-    setBusy(true);
-    setError(undefined);
     setNotice(null);
-    try {
-      const h: Hold = await createHold(scheduleId, token, body);
-      saveHoldContext(h.holdId, { performanceId, scheduleId, labels });
-      navigate(`/checkout/${h.holdId}`);
-    } catch (err) {
-      if (isApiError(err) && err.code === 'SEATS_UNAVAILABLE') {
+    await run(async () => {
+      try {
+        const h: Hold = await createHold(scheduleId, token, body);
+        saveHoldContext(h.holdId, { performanceId, scheduleId, labels });
+        navigate(`/checkout/${h.holdId}`);
+      } catch (err) {
+        if (!(isApiError(err) && err.code === 'SEATS_UNAVAILABLE')) throw err;
+        // taken meanwhile: grey them out and drop them from the choice
         const ids = (err.problem.unavailableSeatIds as number[] | undefined) ?? [];
         model.apply(ids.map((id) => ({ id, status: 'HELD' })));
         const lost = ids.map((id) => model.indexOf(id)).filter((i) => i >= 0);
         setSelected(new Set([...selected].filter((i) => !lost.includes(i))));
         setNotice(t('seats.taken', { seats: lost.map(seatLabel).join(', ') || t('seats.some') }));
-      } else {
-        setError(err);
       }
-    } finally {
-      setBusy(false);
-    }
+    });
   };
 
   if (perf.error || map.error) {

@@ -1,12 +1,15 @@
-import { type FormEvent, useState } from 'react';
+import { useState } from 'react';
 import { createCampaign } from '../../api/coupons.ts';
 import type { CampaignInput, PerformanceSummary, Role } from '../../api/types.ts';
 import { ErrorMessage } from '../../components/ErrorMessage.tsx';
-import { Field } from '../../components/Field.tsx';
+import { Field, NumberField } from '../../components/Field.tsx';
 import { useI18n } from '../../i18n/I18n.tsx';
 import { fromLocalInput, toLocalInput } from '../../lib/format.ts';
+import { useAction } from '../../lib/useAction.ts';
 
 const later = (days: number) => toLocalInput(new Date(Date.now() + days * 86_400_000));
+/** The campaign's three moments, each a `datetime-local` field labelled `camp.<key>`. */
+const MOMENTS = ['issueStartsAt', 'issueEndsAt', 'validUntil'] as const;
 
 /** A new first-come-first-served coupon campaign. */
 export function CampaignForm({
@@ -34,40 +37,30 @@ export function CampaignForm({
     issueEndsAt: later(14),
     validUntil: later(60),
   });
-  const [error, setError] = useState<unknown>();
-  const [busy, setBusy] = useState(false);
+  const { busy, error, submit } = useAction();
   const set = (patch: Partial<typeof form>) => setForm({ ...form, ...patch });
 
-  const submit = async (event: FormEvent) => {
-    event.preventDefault();
-    setBusy(true);
-    setError(undefined);
-    try {
-      const input: CampaignInput = {
-        name: form.name.trim(),
-        kind: form.kind,
-        value: form.value,
-        ...(form.kind === 'PERCENTAGE' && form.maxDiscount > 0 ? { maxDiscount: form.maxDiscount } : {}),
-        ...(form.minSpend > 0 ? { minSpend: form.minSpend } : {}),
-        ...(form.performanceId ? { performanceId: form.performanceId } : {}),
-        totalQuantity: form.totalQuantity,
-        perUserLimit: form.perUserLimit,
-        issueStartsAt: fromLocalInput(form.issueStartsAt),
-        issueEndsAt: fromLocalInput(form.issueEndsAt),
-        validUntil: fromLocalInput(form.validUntil),
-      };
-      await createCampaign(input);
-      set({ name: '' });
-      onCreated();
-    } catch (err) {
-      setError(err);
-    } finally {
-      setBusy(false);
-    }
+  const create = async () => {
+    const input: CampaignInput = {
+      name: form.name.trim(),
+      kind: form.kind,
+      value: form.value,
+      ...(form.kind === 'PERCENTAGE' && form.maxDiscount > 0 ? { maxDiscount: form.maxDiscount } : {}),
+      ...(form.minSpend > 0 ? { minSpend: form.minSpend } : {}),
+      ...(form.performanceId ? { performanceId: form.performanceId } : {}),
+      totalQuantity: form.totalQuantity,
+      perUserLimit: form.perUserLimit,
+      issueStartsAt: fromLocalInput(form.issueStartsAt),
+      issueEndsAt: fromLocalInput(form.issueEndsAt),
+      validUntil: fromLocalInput(form.validUntil),
+    };
+    await createCampaign(input);
+    set({ name: '' });
+    onCreated();
   };
 
   return (
-    <form className="panel form" onSubmit={submit} aria-labelledby="camp-new-h">
+    <form className="panel form" onSubmit={submit(create)} aria-labelledby="camp-new-h">
       <h2 id="camp-new-h">{t('camp.new')}</h2>
       <Field
         label={t('camp.name')}
@@ -98,68 +91,52 @@ export function CampaignForm({
         </select>
       </div>
       <div className="grid-2">
-        <Field
+        <NumberField
           label={form.kind === 'PERCENTAGE' ? t('camp.percent') : t('camp.amount')}
-          type="number"
           min={1}
           max={form.kind === 'PERCENTAGE' ? 100 : undefined}
           required
           value={form.value}
-          onChange={(e) => set({ value: Number(e.target.value) })}
+          onValue={(value) => set({ value })}
         />
         {form.kind === 'PERCENTAGE' ? (
-          <Field
+          <NumberField
             label={t('camp.maxDiscount')}
-            type="number"
             min={0}
             value={form.maxDiscount}
-            onChange={(e) => set({ maxDiscount: Number(e.target.value) })}
+            onValue={(maxDiscount) => set({ maxDiscount })}
           />
         ) : null}
-        <Field
+        <NumberField
           label={t('camp.minSpend')}
-          type="number"
           min={0}
           value={form.minSpend}
-          onChange={(e) => set({ minSpend: Number(e.target.value) })}
+          onValue={(minSpend) => set({ minSpend })}
         />
-        <Field
+        <NumberField
           label={t('camp.total')}
-          type="number"
           min={1}
           required
           value={form.totalQuantity}
-          onChange={(e) => set({ totalQuantity: Number(e.target.value) })}
+          onValue={(totalQuantity) => set({ totalQuantity })}
         />
-        <Field
+        <NumberField
           label={t('camp.perUser')}
-          type="number"
           min={1}
           required
           value={form.perUserLimit}
-          onChange={(e) => set({ perUserLimit: Number(e.target.value) })}
+          onValue={(perUserLimit) => set({ perUserLimit })}
         />
-        <Field
-          label={t('camp.issueStartsAt')}
-          type="datetime-local"
-          required
-          value={form.issueStartsAt}
-          onChange={(e) => set({ issueStartsAt: e.target.value })}
-        />
-        <Field
-          label={t('camp.issueEndsAt')}
-          type="datetime-local"
-          required
-          value={form.issueEndsAt}
-          onChange={(e) => set({ issueEndsAt: e.target.value })}
-        />
-        <Field
-          label={t('camp.validUntil')}
-          type="datetime-local"
-          required
-          value={form.validUntil}
-          onChange={(e) => set({ validUntil: e.target.value })}
-        />
+        {MOMENTS.map((key) => (
+          <Field
+            key={key}
+            label={t(`camp.${key}`)}
+            type="datetime-local"
+            required
+            value={form[key]}
+            onChange={(e) => set({ [key]: e.target.value })}
+          />
+        ))}
       </div>
       <ErrorMessage error={error} />
       <button type="submit" className="btn btn-primary" disabled={busy}>

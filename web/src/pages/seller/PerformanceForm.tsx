@@ -1,13 +1,14 @@
-import { type FormEvent, useEffect, useState } from 'react';
+import { useEffect, useState } from 'react';
 import { createPerformance, getVenue, listVenues } from '../../api/catalog.ts';
 import { ErrorMessage } from '../../components/ErrorMessage.tsx';
-import { Field } from '../../components/Field.tsx';
+import { Field, NumberField } from '../../components/Field.tsx';
 import { Loading } from '../../components/Loading.tsx';
 import { RequireRole } from '../../components/RequireRole.tsx';
 import { useI18n } from '../../i18n/I18n.tsx';
 import { fromLocalInput, toLocalInput } from '../../lib/format.ts';
 import { useAsync } from '../../lib/hooks.ts';
 import { Link, useRouter } from '../../lib/router.tsx';
+import { useAction } from '../../lib/useAction.ts';
 import { type GradeDraft, GradesEditor } from './GradesEditor.tsx';
 
 const inDays = (days: number, hour = 19) => {
@@ -35,8 +36,7 @@ function PerformanceFormInner() {
   const [maxTickets, setMaxTickets] = useState(4);
   const [admitPerSecond, setAdmitPerSecond] = useState(20);
   const [maxActive, setMaxActive] = useState(200);
-  const [error, setError] = useState<unknown>();
-  const [busy, setBusy] = useState(false);
+  const { busy, error, submit } = useAction();
 
   useEffect(() => {
     if (!venueId && venues.data?.[0]) setVenueId(venues.data[0].id);
@@ -44,29 +44,20 @@ function PerformanceFormInner() {
   const sections = venue.data?.sections ?? [];
   const gradeFor = (name: string) => sectionGrades[name] ?? grades[0]?.grade ?? '';
 
-  const submit = async (event: FormEvent) => {
-    event.preventDefault();
-    setBusy(true);
-    setError(undefined);
-    try {
-      const created = await createPerformance({
-        venueId,
-        title: title.trim(),
-        ...(description.trim() ? { description: description.trim() } : {}),
-        grades,
-        sectionGrades: Object.fromEntries(sections.map((s) => [s.name, gradeFor(s.name)])),
-        schedules: schedules.map((s) => ({ startsAt: fromLocalInput(s) })),
-        salesOpenAt: fromLocalInput(salesOpenAt),
-        salesCloseAt: fromLocalInput(salesCloseAt),
-        maxTicketsPerBuyer: maxTickets,
-        queue: { admitPerSecond, maxActive },
-      });
-      navigate(`/seller/performances/${created.id}`);
-    } catch (err) {
-      setError(err);
-    } finally {
-      setBusy(false);
-    }
+  const create = async () => {
+    const created = await createPerformance({
+      venueId,
+      title: title.trim(),
+      ...(description.trim() ? { description: description.trim() } : {}),
+      grades,
+      sectionGrades: Object.fromEntries(sections.map((s) => [s.name, gradeFor(s.name)])),
+      schedules: schedules.map((s) => ({ startsAt: fromLocalInput(s) })),
+      salesOpenAt: fromLocalInput(salesOpenAt),
+      salesCloseAt: fromLocalInput(salesCloseAt),
+      maxTicketsPerBuyer: maxTickets,
+      queue: { admitPerSecond, maxActive },
+    });
+    navigate(`/seller/performances/${created.id}`);
   };
 
   if (venues.loading && !venues.data) return <Loading />;
@@ -81,7 +72,7 @@ function PerformanceFormInner() {
     );
   }
   return (
-    <form className="panel form wide" onSubmit={submit} aria-labelledby="perf-new-h">
+    <form className="panel form wide" onSubmit={submit(create)} aria-labelledby="perf-new-h">
       <h1 id="perf-new-h">{t('perfForm.title')}</h1>
       <div className="field">
         <label htmlFor="perf-venue">{t('perfForm.venue')}</label>
@@ -166,28 +157,20 @@ function PerformanceFormInner() {
           value={salesCloseAt}
           onChange={(e) => setSalesCloseAt(e.target.value)}
         />
-        <Field
+        <NumberField
           label={t('perfForm.maxTickets')}
-          type="number"
           min={1}
           max={8}
           value={maxTickets}
-          onChange={(e) => setMaxTickets(Number(e.target.value))}
+          onValue={setMaxTickets}
         />
-        <Field
+        <NumberField
           label={t('perfForm.admitPerSecond')}
-          type="number"
           min={1}
           value={admitPerSecond}
-          onChange={(e) => setAdmitPerSecond(Number(e.target.value))}
+          onValue={setAdmitPerSecond}
         />
-        <Field
-          label={t('perfForm.maxActive')}
-          type="number"
-          min={1}
-          value={maxActive}
-          onChange={(e) => setMaxActive(Number(e.target.value))}
-        />
+        <NumberField label={t('perfForm.maxActive')} min={1} value={maxActive} onValue={setMaxActive} />
       </div>
       <ErrorMessage error={error} />
       <button type="submit" className="btn btn-primary" disabled={busy || !venueId}>

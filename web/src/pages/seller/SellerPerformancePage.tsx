@@ -10,6 +10,7 @@ import { useI18n } from '../../i18n/I18n.tsx';
 import { formatDateTime, formatNumber } from '../../lib/format.ts';
 import { useAsync, useInterval } from '../../lib/hooks.ts';
 import { Link } from '../../lib/router.tsx';
+import { useAction } from '../../lib/useAction.ts';
 import { loadSales, type ScheduleSales } from './sales.ts';
 
 function SalesTable({ sales }: { sales: ScheduleSales }) {
@@ -60,7 +61,7 @@ function Inner({ id }: { id: string }) {
   const sales = useAsync(async () => (scheduleIds ? loadSales(scheduleIds.split(',')) : []), [scheduleIds]);
   useInterval(sales.reload, 5000);
   const [reason, setReason] = useState('');
-  const [error, setError] = useState<unknown>();
+  const { error, run } = useAction();
   if (perf.error) return <ErrorMessage error={perf.error} />;
   if (!perf.data) return <Loading />;
   const p = perf.data;
@@ -106,14 +107,12 @@ function Inner({ id }: { id: string }) {
             label={t('sp.cancel')}
             question={t('sp.cancelQ')}
             disabled={reason.trim() === ''}
-            onConfirm={async () => {
-              try {
+            onConfirm={() =>
+              run(async () => {
                 await cancelPerformance(p.id, reason.trim());
                 perf.reload();
-              } catch (err) {
-                setError(err);
-              }
-            }}
+              })
+            }
           />
         </section>
       ) : null}

@@ -16,6 +16,7 @@ import { StatusBadge } from '../../components/StatusBadge.tsx';
 import { useI18n } from '../../i18n/I18n.tsx';
 import { formatDate, formatDateTime } from '../../lib/format.ts';
 import { useAsync } from '../../lib/hooks.ts';
+import { useAction } from '../../lib/useAction.ts';
 import { RunSettlement } from './RunSettlement.tsx';
 
 const MONEY = [
@@ -82,16 +83,12 @@ function Lines({ id }: { id: string }) {
 function Row({ s, admin, onChanged }: { s: Settlement; admin: boolean; onChanged(): void }) {
   const { t, lang } = useI18n();
   const [open, setOpen] = useState(false);
-  const [error, setError] = useState<unknown>();
-  const act = async (fn: () => Promise<unknown>) => {
-    setError(undefined);
-    try {
+  const { busy, error, run } = useAction();
+  const act = (fn: () => Promise<unknown>) =>
+    run(async () => {
       await fn();
       onChanged();
-    } catch (err) {
-      setError(err);
-    }
-  };
+    });
   return (
     <li className="card">
       <div className="title-row">
@@ -123,6 +120,7 @@ function Row({ s, admin, onChanged }: { s: Settlement; admin: boolean; onChanged
           <button
             type="button"
             className="btn btn-primary"
+            disabled={busy}
             onClick={() => void act(() => confirmSettlement(s.id))}
           >
             {t('settle.confirm')}
@@ -132,6 +130,7 @@ function Row({ s, admin, onChanged }: { s: Settlement; admin: boolean; onChanged
           <button
             type="button"
             className="btn btn-primary"
+            disabled={busy}
             onClick={() => void act(() => payoutSettlement(s.id))}
           >
             {t('settle.payout')}

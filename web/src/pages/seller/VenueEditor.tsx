@@ -1,9 +1,10 @@
-import { type FormEvent, useState } from 'react';
+import { useState } from 'react';
 import { createVenue } from '../../api/catalog.ts';
 import type { SectionInput, Venue } from '../../api/types.ts';
 import { ErrorMessage } from '../../components/ErrorMessage.tsx';
-import { Field } from '../../components/Field.tsx';
+import { Field, NumberField } from '../../components/Field.tsx';
 import { useI18n } from '../../i18n/I18n.tsx';
+import { useAction } from '../../lib/useAction.ts';
 import { VenuePreview } from './VenuePreview.tsx';
 
 type Draft = {
@@ -30,40 +31,30 @@ export function VenueEditor({ onCreated }: { onCreated(venue: Venue): void }) {
   const [name, setName] = useState('');
   const [address, setAddress] = useState('');
   const [sections, setSections] = useState<Draft[]>([blank(1)]);
-  const [error, setError] = useState<unknown>();
-  const [busy, setBusy] = useState(false);
+  const { busy, error, submit } = useAction();
   const update = (i: number, patch: Partial<Draft>) =>
     setSections(sections.map((s, k) => (k === i ? { ...s, ...patch } : s)));
 
-  const submit = async (event: FormEvent) => {
-    event.preventDefault();
-    setBusy(true);
-    setError(undefined);
-    try {
-      const body: SectionInput[] = sections.map((s) =>
-        s.kind === 'STANDING'
-          ? { name: s.name.trim(), kind: 'STANDING', capacity: s.capacity }
-          : { name: s.name.trim(), rows: s.rows, seatsPerRow: s.seatsPerRow },
-      );
-      const venue = await createVenue({
-        name: name.trim(),
-        address: address.trim() || undefined,
-        sections: body,
-      });
-      onCreated(venue);
-      setName('');
-      setAddress('');
-      setSections([blank(1)]);
-    } catch (err) {
-      setError(err);
-    } finally {
-      setBusy(false);
-    }
+  const create = async () => {
+    const body: SectionInput[] = sections.map((s) =>
+      s.kind === 'STANDING'
+        ? { name: s.name.trim(), kind: 'STANDING', capacity: s.capacity }
+        : { name: s.name.trim(), rows: s.rows, seatsPerRow: s.seatsPerRow },
+    );
+    const venue = await createVenue({
+      name: name.trim(),
+      address: address.trim() || undefined,
+      sections: body,
+    });
+    onCreated(venue);
+    setName('');
+    setAddress('');
+    setSections([blank(1)]);
   };
 
   const total = sections.reduce((sum, s) => sum + seatsOf(s), 0);
   return (
-    <form className="panel form" onSubmit={submit} aria-labelledby="venue-new-h">
+    <form className="panel form" onSubmit={submit(create)} aria-labelledby="venue-new-h">
       <h2 id="venue-new-h">{t('venue.new')}</h2>
       <Field label={t('venue.name')} required value={name} onChange={(e) => setName(e.target.value)} />
       <Field label={t('venue.address')} value={address} onChange={(e) => setAddress(e.target.value)} />
@@ -92,33 +83,30 @@ export function VenueEditor({ onCreated }: { onCreated(venue: Venue): void }) {
             </div>
             {s.kind === 'SEATED' ? (
               <>
-                <Field
+                <NumberField
                   label={t('venue.rows')}
-                  type="number"
                   min={1}
                   max={100}
                   required
                   value={s.rows}
-                  onChange={(e) => update(i, { rows: Number(e.target.value) })}
+                  onValue={(rows) => update(i, { rows })}
                 />
-                <Field
+                <NumberField
                   label={t('venue.seatsPerRow')}
-                  type="number"
                   min={1}
                   max={200}
                   required
                   value={s.seatsPerRow}
-                  onChange={(e) => update(i, { seatsPerRow: Number(e.target.value) })}
+                  onValue={(seatsPerRow) => update(i, { seatsPerRow })}
                 />
               </>
             ) : (
-              <Field
+              <NumberField
                 label={t('venue.capacity')}
-                type="number"
                 min={1}
                 required
                 value={s.capacity}
-                onChange={(e) => update(i, { capacity: Number(e.target.value) })}
+                onValue={(capacity) => update(i, { capacity })}
               />
             )}
             <button
