@@ -132,33 +132,29 @@ export async function placeHold(ctx: BookingContext, input: PlaceHoldInput): Pro
       throw BookingErrors.unknownSeats(seatIds.filter((id) => !ids.has(id)));
     }
     quantity = seatIds.length;
-    if (slotKeys === null) {
-      outcome = await withLoaded(ctx, scheduleId, () => ctx.store.holdSeats(s, seatIds, limits, from));
-    } else {
-      const scope = { scheduleId, performanceId: schedule.performanceId, slotKeys };
-      const req = {
-        holdId,
-        userId,
-        expMs,
-        capMs,
-        admissionExpMs: s.admissionExpMs,
-        ip: input.ip,
-        checkSlot: true,
-        maxTickets: schedule.maxTicketsPerBuyer,
-        seatIds,
-      };
-      let batched = await withLoaded(ctx, scheduleId, () => ctx.holdBatch.hold(scope, req));
-      if (batched.kind === 'NOQUEUE') {
-        // The queue's keys are missing (Redis lost them): the queue rebuilds them while checking, then
-        // the hold runs once more without the slot check (as before the slot check moved into the script).
-        if (!(await q.verifyAdmission(token, scheduleId, userId))) throw BookingErrors.admissionRequired();
-        batched = await withLoaded(ctx, scheduleId, () =>
-          ctx.holdBatch.hold(scope, { ...req, checkSlot: false }),
-        );
-      }
-      if (batched.kind === 'NOADMIT' || batched.kind === 'NOQUEUE') throw BookingErrors.admissionRequired();
-      outcome = batched;
+    const scope = { scheduleId, performanceId: schedule.performanceId, slotKeys };
+    const req = {
+      holdId,
+      userId,
+      expMs,
+      capMs,
+      admissionExpMs: s.admissionExpMs,
+      ip: input.ip,
+      checkSlot: slotKeys !== null,
+      maxTickets: schedule.maxTicketsPerBuyer,
+      seatIds,
+    };
+    let batched = await withLoaded(ctx, scheduleId, () => ctx.holdBatch.hold(scope, req));
+    if (batched.kind === 'NOQUEUE') {
+      // The queue's keys are missing (Redis lost them): the queue rebuilds them while checking, then
+      // the hold runs once more without the slot check (as before the slot check moved into the script).
+      if (!(await q.verifyAdmission(token, scheduleId, userId))) throw BookingErrors.admissionRequired();
+      batched = await withLoaded(ctx, scheduleId, () =>
+        ctx.holdBatch.hold(scope, { ...req, checkSlot: false }),
+      );
     }
+    if (batched.kind === 'NOADMIT' || batched.kind === 'NOQUEUE') throw BookingErrors.admissionRequired();
+    outcome = batched;
   } else {
     const section =
       input.sectionId === undefined
@@ -303,8 +299,7 @@ export async function releaseHold(
   // A hold placed by this process: its schedule is known (the pair never changes); else the index.
   const indexed = ctx.recentHolds.get(holdId) ?? (await ctx.store.scheduleOfHold(holdId));
   if (indexed !== null) {
-    const from = { ip, perSecond: ctx.config.RATE_LIMIT_IP_PER_SECOND };
-    const outcome = await ctx.store.release(indexed, holdId, userId, 'USER', Date.now(), from);
+    const outcome = await ctx.holdBatch.release(indexed, { holdId, userId, ip });
     if (outcome.kind === 'LIMITED') throw Errors.rateLimited(1);
     if (outcome.kind === 'ORDERED') throw BookingErrors.holdInOrder(outcome.orderId);
     if (outcome.kind === 'OK') {

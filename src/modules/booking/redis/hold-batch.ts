@@ -1,7 +1,8 @@
 import type { LuaScript, Redis } from '../../../platform/redis.ts';
 import { COMMON } from './scripts.ts';
 import { holdKey, rateKey, seatKeys, userKey } from './seat-store.ts';
-import type { HoldOutcome } from './seat-types.ts';
+import type { HoldOutcome, ReleasedHold, ReleaseOutcome } from './seat-types.ts';
+import { TurnBatcher } from './turn-batcher.ts';
 
 /*
  * The seated holds of one schedule that reach this process in one event-loop turn go to Redis as ONE
@@ -20,8 +21,10 @@ import type { HoldOutcome } from './seat-types.ts';
  * performanceId, then per request: holdId userId exp cap admissionExp ip slot(1: check the admission
  * slot) maxTickets n seat×n. Answers one string: INIT (schedule not loaded, nothing done), or per
  * request, joined by ';': OK,<fence> | TAKEN,<seat>,… | LIMIT,<held> | LIMITED | NOADMIT | NOQUEUE.
- * Per request the order of checks is that of HOLD_SEATS preceded by the slot check: a request refused
- * for its admission is not counted against the per-address limit (as when the queue refused it first).
+ * Per request: the slot check, the per-address limit, every seat free (absent, or held by a lapsed hold,
+ * not sold), the buyer's caps, then the writes: seats (`holdId|expiry|fence`, a fencing version per hold),
+ * the hold record and the buyer's index. A request refused for its admission is not counted against the
+ * per-address limit (as when the queue refused it first). One version bump and one PUBLISH per call.
  */
 const HOLD_MANY = `${COMMON}
 local m, seats, paid, rl, qm, qa = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6]
@@ -101,6 +104,58 @@ end
 return table.concat(out, ';')
 `;
 
+/**
+ * A buyer's DELETE of holds (RELEASE in mode USER, batched). KEYS m seats st stz rl, then per request
+ * h:<holdId> u:<userId>; ARGV ipLimit, then per request holdId userId ip. Answers one string, per
+ * request joined by ';': OK|user|kind|seats|section|n|expiry|fence|performance|admissionExp|freed |
+ * GONE | ORDERED|orderId | LIMITED. Only seat entries still carrying the hold id are freed (fencing).
+ */
+const RELEASE_MANY = `${COMMON}
+local m, seats, st, stz, rl = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
+local ipLimit = ARGV[1]
+local out, freedAll = {}, {}
+local changed = 0
+local k = 6
+for a = 2, #ARGV, 3 do
+  local holdId, userId, ip = ARGV[a], ARGV[a + 1], ARGV[a + 2]
+  local hk, uk = KEYS[k], KEYS[k + 1]
+  k = k + 2
+  local r
+  if overIpLimit(rl, ip, ipLimit) then r = 'LIMITED' end
+  local h
+  if not r then
+    h = redis.call('HMGET', hk, 'u', 'k', 'seats', 'sec', 'n', 'e', 'st', 'o', 'f', 'p', 'ax')
+    if not h[1] or h[1] ~= userId then r = 'GONE'
+    elseif h[7] == 'O' then r = 'ORDERED|' .. (h[8] or '') end
+  end
+  if not r then
+    local freed = {}
+    if h[2] == 'S' then
+      local prefix = holdId .. '|'
+      for seat in string.gmatch(h[3], '[^,]+') do
+        local v = redis.call('HGET', seats, seat)
+        if v and string.sub(v, 1, #prefix) == prefix then
+          redis.call('HDEL', seats, seat)
+          freed[#freed + 1] = seat
+          freedAll[#freedAll + 1] = seat
+        end
+      end
+    elseif redis.call('ZREM', stz, holdId .. '|' .. h[4] .. '|' .. h[5]) == 1 then
+      redis.call('HINCRBY', st, h[4] .. ':h', -tonumber(h[5]))
+      redis.call('PUBLISH', chan(m), 'T|' .. h[4] .. '|')
+    end
+    redis.call('ZREM', uk, holdId .. '|' .. h[5])
+    redis.call('DEL', hk)
+    changed = changed + 1
+    r = table.concat({'OK', h[1], h[2], h[3] or '', h[4] or '', h[5], h[6], h[9] or '0', h[10] or '', h[11] or '', table.concat(freed, ',')}, '|')
+  end
+  out[#out + 1] = r
+end
+if changed > 0 then redis.call('HINCRBY', m, 'v', changed) end
+if #freedAll > 0 then redis.call('PUBLISH', chan(m), 'A|' .. table.concat(freedAll, ',')) end
+return table.concat(out, ';')
+`;
+
 /** KEYS h:<holdId>… of one schedule → one character per hold: 1 still in Redis, 0 gone. */
 const CONFIRM_MANY = `
 local out = {}
@@ -121,6 +176,13 @@ export interface HoldRequest {
   seatIds: readonly number[];
 }
 
+/** A buyer's release of its own hold (DELETE /holds/{id}). */
+export interface ReleaseRequest {
+  holdId: string;
+  userId: string;
+  ip: string;
+}
+
 export type BatchedHoldOutcome = HoldOutcome | { kind: 'NOADMIT' } | { kind: 'NOQUEUE' };
 
 /** The schedule-wide part of a batch: keys and the hold-record fields every request shares. */
@@ -131,82 +193,30 @@ export interface HoldScope {
   slotKeys: { meta: string; active: string } | null;
 }
 
-interface Waiting<Req, Res> {
-  req: Req;
-  resolve: (r: Res) => void;
-  reject: (e: unknown) => void;
-}
-
-/** Collects calls per key during one event-loop turn; `run` answers a whole group, in order. */
-class TurnBatcher<Scope extends { scheduleId: string }, Req, Res> {
-  readonly #run: (scope: Scope, reqs: readonly Req[]) => Promise<Res[]>;
-  readonly #max: number;
-  #groups = new Map<string, { scope: Scope; waiting: Waiting<Req, Res>[] }>();
-  #scheduled = false;
-
-  constructor(run: (scope: Scope, reqs: readonly Req[]) => Promise<Res[]>, max: number) {
-    this.#run = run;
-    this.#max = max;
-  }
-
-  add(scope: Scope, req: Req): Promise<Res> {
-    return new Promise((resolve, reject) => {
-      let group = this.#groups.get(scope.scheduleId);
-      if (group === undefined) {
-        group = { scope, waiting: [] };
-        this.#groups.set(scope.scheduleId, group);
-      }
-      group.waiting.push({ req, resolve, reject });
-      if (!this.#scheduled) {
-        this.#scheduled = true;
-        setImmediate(() => this.#flush());
-      }
-    });
-  }
-
-  #flush(): void {
-    const groups = this.#groups;
-    this.#groups = new Map();
-    this.#scheduled = false;
-    for (const { scope, waiting } of groups.values()) {
-      for (let i = 0; i < waiting.length; i += this.#max) {
-        const batch = i === 0 && waiting.length <= this.#max ? waiting : waiting.slice(i, i + this.#max);
-        this.#run(
-          scope,
-          batch.map((w) => w.req),
-        ).then(
-          (results) => {
-            for (let j = 0; j < batch.length; j++) batch[j]?.resolve(results[j] as Res);
-          },
-          (err: unknown) => {
-            for (const w of batch) w.reject(err);
-          },
-        );
-      }
-    }
-  }
-}
-
 /** Requests per script call: a call runs alone in Redis, so it stays short (~12 commands a request). */
 const MAX_BATCH = 100;
 
 export class HoldBatcher {
   readonly #holdMany: LuaScript<string>;
   readonly #confirmMany: LuaScript<string>;
+  readonly #releaseMany: LuaScript<string>;
   readonly #keepMs: number;
   readonly #perUserCap: number;
   readonly #ipPerSecond: number;
   readonly #holds: TurnBatcher<HoldScope, HoldRequest, BatchedHoldOutcome>;
   readonly #confirms: TurnBatcher<{ scheduleId: string }, string, boolean>;
+  readonly #releases: TurnBatcher<{ scheduleId: string }, ReleaseRequest, ReleaseOutcome>;
 
   constructor(redis: Redis, keepMs: number, perUserCap: number, ipPerSecond: number) {
     this.#holdMany = defineBatchLua<string>(redis, 'qtBookHoldMany', HOLD_MANY);
     this.#confirmMany = defineBatchLua<string>(redis, 'qtBookConfirmMany', CONFIRM_MANY);
+    this.#releaseMany = defineBatchLua<string>(redis, 'qtBookReleaseMany', RELEASE_MANY);
     this.#keepMs = keepMs;
     this.#perUserCap = perUserCap;
     this.#ipPerSecond = ipPerSecond;
     this.#holds = new TurnBatcher((scope, reqs) => this.#runHolds(scope, reqs), MAX_BATCH);
     this.#confirms = new TurnBatcher((scope, ids) => this.#runConfirms(scope.scheduleId, ids), 500);
+    this.#releases = new TurnBatcher((scope, reqs) => this.#runReleases(scope.scheduleId, reqs), MAX_BATCH);
   }
 
   /** Decides one seated hold (with the admission slot check when `req.checkSlot`). */
@@ -217,6 +227,23 @@ export class HoldBatcher {
   /** After the hold's commit: whether Redis still has it (a reload may have missed the row). */
   confirm(scheduleId: string, holdId: string): Promise<boolean> {
     return this.#confirms.add({ scheduleId }, holdId);
+  }
+
+  /** The owner's release (RELEASE in mode USER): seats back at once, fenced by the hold id. */
+  release(scheduleId: string, req: ReleaseRequest): Promise<ReleaseOutcome> {
+    return this.#releases.add({ scheduleId }, req);
+  }
+
+  async #runReleases(scheduleId: string, reqs: readonly ReleaseRequest[]): Promise<ReleaseOutcome[]> {
+    const k = seatKeys(scheduleId);
+    const keys = [k.m, k.seats, k.st, k.stz, rateKey(scheduleId, Date.now())];
+    const args: (string | number)[] = [this.#ipPerSecond];
+    for (const r of reqs) {
+      keys.push(holdKey(scheduleId, r.holdId), userKey(scheduleId, r.userId));
+      args.push(r.holdId, r.userId, r.ip);
+    }
+    const parts = (await this.#releaseMany(keys, args)).split(';');
+    return reqs.map((_, i) => parseRelease(parts[i] ?? ''));
   }
 
   async #runHolds(scope: HoldScope, reqs: readonly HoldRequest[]): Promise<BatchedHoldOutcome[]> {
@@ -278,6 +305,26 @@ function defineBatchLua<R>(redis: Redis, name: string, lua: string): LuaScript<R
   const command = (redis as unknown as Record<string, (...a: (string | number)[]) => Promise<R>>)[name];
   if (command === undefined) throw new Error(`lua script ${name} was not defined`);
   return (keys, args) => command.call(redis, keys.length, ...keys, ...args);
+}
+
+function parseRelease(part: string): ReleaseOutcome {
+  if (part === 'LIMITED' || part === 'GONE') return { kind: part };
+  const f = part.split('|');
+  if (f[0] === 'ORDERED') return { kind: 'ORDERED', orderId: f[1] ?? '' };
+  if (f[0] !== 'OK') throw new Error(`unexpected release script answer ${JSON.stringify(part)}`);
+  const [, u = '', k, seats = '', sec = '', n, e, fence, p = '', ax = '', freed = ''] = f;
+  const hold: ReleasedHold = {
+    userId: u,
+    kind: k === 'T' ? 'T' : 'S',
+    seatIds: seats === '' ? [] : seats.split(',').map(Number),
+    sectionId: sec === '' ? null : sec,
+    quantity: Number(n),
+    expiresAtMs: Number(e),
+    fence: Number(fence),
+    performanceId: p,
+    admissionExpiresAtMs: ax === '' ? null : Number(ax),
+  };
+  return { kind: 'OK', hold, freedSeatIds: freed === '' ? [] : freed.split(',').map(Number) };
 }
 
 function parseOutcome(part: string): BatchedHoldOutcome {

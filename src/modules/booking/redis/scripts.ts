@@ -35,54 +35,7 @@ local function overIpLimit(key, ip, limit)
 end
 `;
 
-/**
- * Seated hold. KEYS m seats h u paid rl; ARGV holdId userId now exp cap perUser maxTickets keepMs
- * performanceId admissionExp ip ipLimit seat... → OK fence | INIT | LIMITED | TAKEN seat... | LIMIT held
- */
-export const HOLD_SEATS = `${COMMON}
-local m, seats, hk, uk, paid = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
-local exat = redis.call('HGET', m, 'exat')
-if not exat then return {'INIT'} end
-if overIpLimit(KEYS[6], ARGV[11], ARGV[12]) then return {'LIMITED'} end
-local holdId, userId, now, exp = ARGV[1], ARGV[2], tonumber(ARGV[3]), ARGV[4]
-local perUser, maxTickets, keepMs = tonumber(ARGV[6]), tonumber(ARGV[7]), tonumber(ARGV[8])
-local n = #ARGV - 12
-local ids = {}
-for i = 1, n do ids[i] = ARGV[12 + i] end
-local vals = redis.call('HMGET', seats, unpack(ids))
-local bad = {}
-for i = 1, n do
-  local v = vals[i]
-  if v then
-    if string.sub(v, 1, 2) == 'S|' then
-      bad[#bad + 1] = ids[i]
-    else
-      local e = tonumber(string.match(v, '^[^|]*|(%d+)|'))
-      if e == nil or e > now then bad[#bad + 1] = ids[i] end
-    end
-  end
-end
-if #bad > 0 then return {'TAKEN', unpack(bad)} end
-redis.call('ZREMRANGEBYSCORE', uk, '-inf', now)
-local held = 0
-for _, mem in ipairs(redis.call('ZRANGE', uk, 0, -1)) do held = held + tonumber(string.match(mem, '|(%d+)$')) end
-local bought = tonumber(redis.call('HGET', paid, userId) or '0')
-if held + n > perUser or held + bought + n > maxTickets then return {'LIMIT', tostring(held + bought)} end
-local fence = string.format('%d', redis.call('HINCRBY', m, 'fence', 1))
-local v = holdId .. '|' .. exp .. '|' .. fence
-local kv = {}
-for i = 1, n do kv[#kv + 1] = ids[i]; kv[#kv + 1] = v end
-redis.call('HSET', seats, unpack(kv))
-keep(seats, tonumber(exat))
-local csv = table.concat(ids, ',')
-redis.call('HSET', hk, 'u', userId, 'k', 'S', 'seats', csv, 'n', n, 'e', exp, 'cap', ARGV[5], 'f', fence, 'st', 'H', 'p', ARGV[9], 'ax', ARGV[10])
-redis.call('PEXPIREAT', hk, tonumber(exp) + keepMs)
-redis.call('ZADD', uk, exp, holdId .. '|' .. n)
-keep(uk, tonumber(exp) + keepMs)
-redis.call('HINCRBY', m, 'v', 1)
-redis.call('PUBLISH', chan(m), 'H|' .. csv)
-return {'OK', fence}
-`;
+// Seated holds: HOLD_MANY in hold-batch.ts (the holds of one schedule and event-loop turn in one call).
 
 const STANDING_CLEANUP = `
 local function cleanup(st, stz, now)

@@ -2,7 +2,6 @@ import { defineLua, type LuaScript, type Redis } from '../../../platform/redis.t
 import {
   CLAIM,
   EXTEND,
-  HOLD_SEATS,
   HOLD_STANDING,
   PROLONG,
   RELEASE,
@@ -61,7 +60,6 @@ const noAddress: RequestAddress = { ip: '', perSecond: 0 };
 export class SeatStore {
   readonly #redis: Redis;
   readonly #keepMs: number;
-  readonly #holdSeats: LuaScript<Reply>;
   readonly #holdStanding: LuaScript<Reply>;
   readonly #release: LuaScript<Reply>;
   readonly #claim: LuaScript<Reply>;
@@ -76,7 +74,6 @@ export class SeatStore {
   constructor(redis: Redis, keepMs: number) {
     this.#redis = redis;
     this.#keepMs = keepMs;
-    this.#holdSeats = defineLua(redis, 'qtBookHoldSeats', 6, HOLD_SEATS);
     this.#holdStanding = defineLua(redis, 'qtBookHoldStanding', 7, HOLD_STANDING);
     this.#release = defineLua(redis, 'qtBookRelease', 7, RELEASE);
     this.#claim = defineLua(redis, 'qtBookClaim', 4, CLAIM);
@@ -90,41 +87,6 @@ export class SeatStore {
 
   get keepMs(): number {
     return this.#keepMs;
-  }
-
-  async holdSeats(
-    s: NewHold,
-    seatIds: readonly number[],
-    limits: HoldLimits,
-    from: RequestAddress = noAddress,
-  ): Promise<HoldOutcome> {
-    const k = seatKeys(s.scheduleId);
-    const reply = await this.#holdSeats(
-      [
-        k.m,
-        k.seats,
-        holdKey(s.scheduleId, s.holdId),
-        userKey(s.scheduleId, s.userId),
-        k.paid,
-        rateKey(s.scheduleId, s.nowMs),
-      ],
-      [
-        s.holdId,
-        s.userId,
-        s.nowMs,
-        s.expMs,
-        s.capMs,
-        limits.perUserCap,
-        limits.maxTickets,
-        this.#keepMs,
-        s.performanceId,
-        s.admissionExpMs ?? '',
-        from.ip,
-        from.perSecond,
-        ...seatIds,
-      ],
-    );
-    return holdOutcome(reply);
   }
 
   async holdStanding(
