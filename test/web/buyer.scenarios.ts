@@ -80,6 +80,8 @@ export function buyerScenarios(env: BrowserEnv): void {
       await page.getByRole('button', { name: 'Search' }).click();
       await page.getByRole('link', { name: 'Aurora Nights: Seoul' }).click();
       await page.getByRole('heading', { name: 'Aurora Nights: Seoul' }).waitFor();
+      // the tab's title names the page (its h1)
+      await expect.poll(() => page.title()).toBe('Aurora Nights: Seoul · QueueTicket');
       await checkA11y(page, 'performance');
       await screenshot(page, 'performance');
 
@@ -143,6 +145,8 @@ export function buyerScenarios(env: BrowserEnv): void {
 
       await page.getByRole('link', { name: 'My orders', exact: true }).click();
       await page.getByTestId('order-card').first().waitFor();
+      // a page change moves focus to the new content (not left on the header's link)
+      expect(await page.locator('main').evaluate((el) => el.ownerDocument.activeElement === el)).toBe(true);
       await checkA11y(page, 'my-orders');
       await screenshot(page, 'my-orders');
 
