@@ -69,7 +69,7 @@ afterAll(async () => {
 
 describe('on a Redis Cluster', () => {
   it('queue: concurrent joins through two processes get positions 1..N; admission, rank and the stream follow', async () => {
-    const n = 400;
+    const n = 300;
     const maxActive = 10;
     const sale = await createQueueSale(a, {
       queue: { admitPerSecond: 50, maxActive, admissionTtlSeconds: 600 },
