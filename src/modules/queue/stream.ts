@@ -10,30 +10,7 @@ import {
 import { etaSeconds } from './eta.ts';
 import { admissionToken, isHalted, type QueuePush, type QueueResources, type QueueView } from './service.ts';
 import type { BatchView, QueueHeader } from './store.ts';
-
-interface Client {
-  res: ServerResponse;
-  userId: string;
-  nextId: number;
-  lastPosition: number | null;
-  lastPositionAt: number;
-  lastWrite: number;
-  admittedSent: boolean;
-  paused: boolean;
-  done: boolean;
-}
-
-interface Room {
-  scheduleId: string;
-  users: Map<string, Set<Client>>;
-  timer: NodeJS.Timeout | null;
-  ticking: Promise<void> | null;
-  again: boolean;
-  /** when the last full round read the states (Date.now()) */
-  readAt: number;
-}
-
-const CHUNK = 1000;
+import { CHUNK, type Client, FULL_MS, headOf, newRoom, type Room } from './stream-room.ts';
 
 /**
  * Server-sent events for the waiting room, built to scale with the number of connected clients N:
@@ -42,6 +19,9 @@ const CHUNK = 1000;
  * round trip; each user costs one ZRANK, O(log n)), so a round costs O(N log n) and no per-client
  * timers or Redis calls exist. Position events go out only when the position went down and at most
  * once a second per client; admitted / paused / closed are pushed through Redis pub/sub at once.
+ * A quiet queue costs little: a waiter's position moves only when the queue's head moves (admissions,
+ * leaves from the waiting set, the draw, pause/close), so while it stays put a round reads only the
+ * clients not known to be waiting (admitted, pre-queue, new) and the head, and the waiters every 10 s.
  * Every event has an `id:`; a `: ping` comment goes out after 10 s of silence. On shutdown `drain()`
  * ends every stream with a jittered `retry:` hint (clients resume elsewhere with Last-Event-ID).
  */
@@ -107,10 +87,11 @@ export class QueueStreamHub {
       admittedSent: false,
       paused: initial.paused,
       done: false,
+      synced: false,
     };
     let room = this.#rooms.get(scheduleId);
     if (room === undefined) {
-      room = { scheduleId, users: new Map(), timer: null, ticking: null, again: false, readAt: Date.now() };
+      room = newRoom(scheduleId);
       this.#rooms.set(scheduleId, room);
       this.#schedule(room);
     }
@@ -227,17 +208,51 @@ export class QueueStreamHub {
   }
 
   async #compute(room: Room, only: string[] | null): Promise<void> {
-    const users = only === null ? [...room.users.keys()] : only.filter((u) => room.users.has(u));
-    if (users.length === 0) return;
+    if (only !== null) {
+      const users = only.filter((u) => room.users.has(u));
+      if (users.length > 0) await this.#read(room, users);
+      return;
+    }
+    const started = Date.now();
+    const waiting: string[] = [];
+    const rest: string[] = [];
+    for (const [userId, set] of room.users) {
+      let synced = true;
+      for (const c of set) synced &&= c.synced;
+      (synced ? waiting : rest).push(userId);
+    }
+    const full = room.moving || waiting.length === 0 || started - room.fullAt >= FULL_MS;
+    const head = await this.#read(room, full ? [...rest, ...waiting] : rest);
+    if (head === null) return;
+    room.readAt = Date.now();
+    const moved = head !== room.head;
+    room.head = head;
+    if (full) {
+      room.fullAt = started;
+      room.moving = moved;
+    } else if (moved) {
+      room.moving = true;
+      room.fullAt = started;
+      await this.#read(room, waiting);
+    } else {
+      for (const userId of waiting) for (const c of room.users.get(userId) ?? []) this.#ping(c, started);
+    }
+  }
+
+  /**
+   * Reads the states of `users` (chunks of 1,000 per Lua call, one pipeline; none: the head only) and
+   * writes their events. Returns the queue's head as read, or null when the keys were missing.
+   */
+  async #read(room: Room, users: string[]): Promise<string | null> {
     const chunks: string[][] = [];
     for (let i = 0; i < users.length; i += CHUNK) chunks.push(users.slice(i, i + CHUNK));
+    if (chunks.length === 0) chunks.push([]);
     const views = await Promise.all(chunks.map((chunk) => this.#r.store.states(room.scheduleId, chunk)));
     if (views.some((v) => v === null)) {
       await this.#r.bootstrap.ensure(room.scheduleId);
-      return;
+      return null;
     }
     const now = Date.now();
-    if (only === null) room.readAt = now;
     const haltAnswer = isHalted(this.#r, room.scheduleId);
     const halted = haltAnswer === true || (haltAnswer !== false && (await haltAnswer));
     const pending: Promise<void>[] = [];
@@ -254,6 +269,7 @@ export class QueueStreamHub {
       });
     });
     await Promise.all(pending);
+    return headOf(views[0] as BatchView, halted);
   }
 
   #apply(
@@ -265,6 +281,7 @@ export class QueueStreamHub {
     halted: boolean,
   ): Promise<void> | null {
     if (c.done) return null;
+    c.synced = false;
     const header: QueueHeader = view.header;
     // Paused by the seller (queue settings) or halted by an operator (sales kill switch).
     const paused = header.paused || halted;
@@ -286,6 +303,8 @@ export class QueueStreamHub {
             `{"position":${position},"etaSeconds":${etaSeconds(position, header)}}`,
           );
         }
+        // a position not sent yet (at most one a second, or a slow reader) keeps it in the next read
+        c.synced = c.lastPosition === position;
         break;
       }
       case 'ADMITTED': {
@@ -315,11 +334,15 @@ export class QueueStreamHub {
       default:
         break;
     }
-    if (now - c.lastWrite >= this.#pingMs) {
+    this.#ping(c, now);
+    return null;
+  }
+
+  #ping(c: Client, now: number): void {
+    if (!c.done && now - c.lastWrite >= this.#pingMs) {
       c.res.write(': ping\n\n');
       c.lastWrite = now;
     }
-    return null;
   }
 
   /** A push from the admitter or a settings change, through Redis pub/sub. */
