@@ -38,6 +38,8 @@ export interface InvariantOptions {
   /** The most admitted users seen at once per schedule (sampled by the scenario). */
   maxActiveSeen?: Record<string, number>;
   readKafka?: boolean;
+  /** Longest the Kafka read may take (default 45 s); it ends earlier once nothing new came for 2.5 s. */
+  kafkaReadMaxMs?: number;
 }
 
 export interface InvariantReport {
@@ -92,7 +94,8 @@ export async function checkInvariants(o: InvariantOptions): Promise<InvariantRep
     const q = async <T extends pg.QueryResultRow>(sql: string, params?: unknown[]) =>
       (await pool.query<T>(sql, params)).rows;
     let kafka: KafkaSnapshot | null = null;
-    if (o.readKafka !== false) kafka = await readTopics(o.kafkaBrokers, o.topicPrefix).catch(() => null);
+    if (o.readKafka !== false)
+      kafka = await readTopics(o.kafkaBrokers, o.topicPrefix, 2500, o.kafkaReadMaxMs).catch(() => null);
     const c = new Checks();
     c.warn(
       'settle',

@@ -77,11 +77,18 @@ function scaleSection(figures: ScaleFigure[], L: string[]): void {
 function onsaleSection(r: ClusterResults, L: string[]): void {
   const o = r.onsale;
   if (o === null) return;
-  const fivexx = Object.values(o.steps).reduce(
-    (a, s) =>
-      a + Object.entries(s.status).reduce((b, [k, v]) => b + (Number(k) >= 500 || k === '0' ? v : 0), 0),
-    0,
-  );
+  const bad: string[] = [];
+  for (const [step, st] of Object.entries(o.steps))
+    for (const [k, v] of Object.entries(st.status))
+      if (Number(k) >= 500 || k === '0') bad.push(`${step} ${k}×${v}`);
+  const codes = [
+    ...new Set(
+      o.fivexx.map(
+        (f) =>
+          /"code":"([A-Z_]+)"/.exec(f.body)?.[1] ?? (f.status === 0 ? 'transport error' : String(f.status)),
+      ),
+    ),
+  ];
   L.push('## b. On-sale through 2 api processes and 2 admitters, with faults', '');
   L.push(
     `${n0(o.buyers)} buyers, ${n0(Number(r.settings.SEATS))} seats, a ${n0(Number(r.settings.COUPONS))}-unit coupon campaign; admission ${o.admitPerSecond}/s with at most ${o.maxActive} at once; pre-queue ${o.preQueueSeconds} s.`,
@@ -91,7 +98,8 @@ function onsaleSection(r: ClusterResults, L: string[]): void {
     `- sold out after ${o.soldOutAfterSeconds === null ? '– (not within the bound)' : `${n1(o.soldOutAfterSeconds)} s`}; ended after ${n1(o.endedAfterSeconds)} s; ${n0(o.flows)} buyer flows (${n0(o.unfinishedFlows)} unfinished)`,
     `- flow ends: ${statuses(o.flowEnds)}`,
     `- outcomes: ${statuses(o.outcomes)}`,
-    `- most admitted at once: ${o.maxActiveSeen} (maxActive ${o.maxActive}); 5xx or transport errors seen by buyers: ${fivexx}`,
+    `- most admitted at once: ${o.maxActiveSeen} (maxActive ${o.maxActive})`,
+    `- answers ≥ 500 or transport errors seen by buyers: ${bad.join(', ') || 'none'}${codes.length > 0 ? ` (codes: ${codes.join(', ')}; 503 PAYMENT_OUTCOME_UNKNOWN is the contract's answer when the provider's outcome is unclear, e.g. a confirm past TOSS_TIMEOUT_MS; recovery settles it, see payments below)` : ''}`,
     `- settlement run: ${o.settlement === null ? '–' : `HTTP ${o.settlement.status}, ${o.settlement.settlements} settlement(s)`}`,
     '',
     '| step | requests | p50 ms | p99 ms | answers |',
@@ -118,6 +126,12 @@ export function renderCluster(r: ClusterResults, failed: boolean): string {
     '',
     `Topology (all on loopback): ${r.topology}.`,
     '',
+    ...((m.loadAverageStart[0] ?? 0) > 2 * m.cores
+      ? [
+          `> The machine was busy during this run (load average ${m.loadAverageStart[0]} at the start on ${m.cores} cores, from other engineers' tests and benches): absolute figures and their ratios move by a factor of 2 or more between runs; read the table as "the paths work through several processes", not as a scaling curve.`,
+          '',
+        ]
+      : []),
     `**2 cores cap everything here.** Every api process, both admitters, the relay, the worker, PostgreSQL, three Redis masters, three Kafka brokers (JVMs), the load generators and other engineers' test suites share two cores. A second api process gets no core of its own: what it can add is the idle time of the first (waits on Redis and PostgreSQL round trips, the load generator's pauses), and a third mostly competes. These tables show that the work spreads over processes and that nothing breaks, not what more machines would give; on real hardware each process would get its own core(s).`,
     '',
   );
