@@ -5,7 +5,7 @@ import type { HttpApp } from '../../platform/http/app.ts';
 import type { Idempotency } from '../../platform/http/idempotency.ts';
 import type { Logger } from '../../platform/logger.ts';
 import type { Metrics } from '../../platform/metrics.ts';
-import type { Redis } from '../../platform/redis.ts';
+import { duplicateRedis, type Redis } from '../../platform/redis.ts';
 import { describeHold, type ForcedRelease, forceReleaseHold, type HoldDescription } from './admin.ts';
 import { bookingConsumers, endSalesOfSchedule } from './consumers.ts';
 import { type BookingContext, bookingStats, MAX_SEATS_HELD_PER_USER } from './context.ts';
@@ -87,6 +87,12 @@ export function createBookingModule(deps: BookingDeps) {
   const orders = new OrderRepository(db);
   const store = new SeatStore(deps.redis, HOLD_RECORD_KEEP_MS);
   const logger = deps.logger.child({ module: 'booking' });
+  // The batched hold / release / post-commit scripts on a connection of their own without auto-pipelining
+  // (each is already one call per schedule and turn; the shared client would build a pipeline object per
+  // call, copying every defined script onto it). Opened on first use, closed with the shared client.
+  const batchRedis = duplicateRedis(deps.redis, { enableAutoPipelining: false, lazyConnect: true });
+  batchRedis.on('error', (err: Error) => logger.warn({ err }, 'booking batch redis connection error'));
+  deps.redis.once('end', () => batchRedis.disconnect());
   const ctx: BookingContext = {
     db,
     platformDb: deps.db,
@@ -96,7 +102,7 @@ export function createBookingModule(deps: BookingDeps) {
     orders,
     store,
     holdBatch: new HoldBatcher(
-      deps.redis,
+      batchRedis,
       HOLD_RECORD_KEEP_MS,
       MAX_SEATS_HELD_PER_USER,
       deps.config.RATE_LIMIT_IP_PER_SECOND,
