@@ -9,7 +9,7 @@ import type { Logger } from '../../platform/logger.ts';
 import type { Metrics } from '../../platform/metrics.ts';
 import type { ConsumerSpec } from '../../platform/outbox/consumer.ts';
 import { counterOnce } from '../../platform/outbox/support.ts';
-import type { Redis } from '../../platform/redis.ts';
+import { duplicateRedis, type Redis } from '../../platform/redis.ts';
 import { CampaignRepository } from './campaign-repository.ts';
 import * as checkout from './checkout.ts';
 import { CouponRepository } from './coupon-repository.ts';
@@ -89,11 +89,18 @@ export function createCouponModule(deps: CouponDeps) {
     'Coupon grants published to Kafka',
     [],
   );
+  // the batched issue script's own connection (IssueState), opened on first use
+  const issueRedis = duplicateRedis(deps.redis, { enableAutoPipelining: false, lazyConnect: true });
+  issueRedis.on('error', (err: Error) => logger.warn({ err }, 'coupon issue redis connection error'));
+  deps.onShutdown('coupon-issue-redis', async () => {
+    if (issueRedis.status === 'ready') await issueRedis.quit().catch(() => issueRedis.disconnect());
+    else issueRedis.disconnect();
+  });
   const r: CouponResources = {
     db,
     campaigns: new CampaignRepository(db),
     coupons: new CouponRepository(db),
-    state: new IssueState(deps.redis, deps.ipPerSecond, deps.accountPerSecond),
+    state: new IssueState(deps.redis, deps.ipPerSecond, deps.accountPerSecond, issueRedis),
     kinds: KINDS,
     catalog: deps.catalog,
     logger,

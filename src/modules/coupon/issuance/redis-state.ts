@@ -214,11 +214,17 @@ export class IssueState {
     redis: Redis,
     ipPerSecond = Number.MAX_SAFE_INTEGER,
     accountPerSecond = Number.MAX_SAFE_INTEGER,
+    /**
+     * The connection of the batched issue script: one without auto-pipelining (each call already
+     * carries the turn's requests; the shared client would build a pipeline object per call, copying
+     * every defined script onto it). The pending-index writes stay on `redis`, with this process's reads.
+     */
+    batchRedis: Redis = redis,
   ) {
     this.#redis = redis;
     this.#ipPerSecond = ipPerSecond;
     this.#accountPerSecond = accountPerSecond;
-    this.#issue = defineLua<string[]>(redis, 'qtCouponIssueMany', 6, ISSUE);
+    this.#issue = defineLua<string[]>(batchRedis, 'qtCouponIssueMany', 6, ISSUE);
     this.#issueKeyed = defineLua<string[]>(redis, 'qtCouponIssueKeyed', 7, ISSUE);
     this.#load = defineLua<number>(redis, 'qtCouponLoad', 2, LOAD);
     this.#stop = defineLua<number>(redis, 'qtCouponStop', 1, STOP);
