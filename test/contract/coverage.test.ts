@@ -106,12 +106,9 @@ describe('maxTicketsPerBuyer across all of an account’s orders', () => {
     expect(freed.status).toBe('PENDING_PAYMENT');
   });
 
-  // Left for booking (the hold path is being reworked in src/modules/booking/redis + holds.ts right now):
-  // the hold script counts the buyer's holds and orders of THIS schedule plus paid tickets of the
-  // performance; holds and unpaid orders on another night of the same performance are not seen, so a
-  // fifth ticket is held (POST /orders then refuses it, see above). API.md: maxTicketsPerBuyer "caps the
-  // tickets one account holds and buys per performance across all its orders". Un-skip when fixed.
-  it.skip('the fifth ticket is refused at the hold already (409 TICKET_LIMIT), on either night', async () => {
+  // API.md: maxTicketsPerBuyer "caps the tickets one account holds and buys per performance across all
+  // its orders": holds and unpaid orders on another night of the same performance count at the hold.
+  it('the fifth ticket is refused at the hold already (409 TICKET_LIMIT), on either night', async () => {
     const { show, b, tokens } = await twoNights();
     const [s1, s2] = show.scheduleIds as [string, string];
     const ids = show.seats.slice(0, 5).map((x) => x.id);

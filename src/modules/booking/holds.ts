@@ -66,6 +66,19 @@ export function assertOnSale(schedule: ScheduleForSale, now: number): void {
   if (now >= schedule.salesCloseAt.getTime()) throw BookingErrors.salesClosed('sales have closed');
 }
 
+/** Tickets the buyer holds (held or in an unpaid order) on the performance's other schedules. */
+async function heldOnOtherNights(
+  ctx: BookingContext,
+  schedule: ScheduleForSale,
+  userId: string,
+  nowMs: number,
+): Promise<number> {
+  const others = (await ctx.sales.siblings(schedule.performanceId)).filter(
+    (id) => id !== schedule.scheduleId,
+  );
+  return others.length === 0 ? 0 : ctx.store.liveHeldCount(others, userId, nowMs);
+}
+
 /**
  * Hold seats (or standing entries) all-or-nothing: one Lua script decides (seats free or lapsed, per-user
  * caps), then the hold is group-committed to PostgreSQL before the 201. If that write fails the seats are
@@ -106,7 +119,12 @@ export async function placeHold(ctx: BookingContext, input: PlaceHoldInput): Pro
   const holdId = randomUUID();
   const expMs = nowMs + ctx.config.HOLD_TTL_SECONDS * 1000;
   const capMs = expMs + ctx.config.HOLD_MAX_EXTEND_SECONDS * 1000;
-  const limits = { perUserCap: MAX_SEATS_HELD_PER_USER, maxTickets: schedule.maxTicketsPerBuyer };
+  // maxTicketsPerBuyer is per performance: the script counts this schedule's holds and the paid tickets
+  // of the performance; what the buyer holds on its other nights is taken off the limit here (best
+  // effort against a simultaneous hold on another night; createOrder re-checks exactly in PostgreSQL).
+  const elsewhere = await heldOnOtherNights(ctx, schedule, userId, nowMs);
+  const maxTickets = schedule.maxTicketsPerBuyer - elsewhere;
+  const limits = { perUserCap: MAX_SEATS_HELD_PER_USER, maxTickets };
   const from = { ip: input.ip, perSecond: ctx.config.RATE_LIMIT_IP_PER_SECOND };
   const s: NewHold = {
     scheduleId,
@@ -141,7 +159,7 @@ export async function placeHold(ctx: BookingContext, input: PlaceHoldInput): Pro
       admissionExpMs: s.admissionExpMs,
       ip: input.ip,
       checkSlot: slotKeys !== null,
-      maxTickets: schedule.maxTicketsPerBuyer,
+      maxTickets,
       seatIds,
     };
     let batched = await withLoaded(ctx, scheduleId, () => ctx.holdBatch.hold(scope, req));
@@ -175,7 +193,7 @@ export async function placeHold(ctx: BookingContext, input: PlaceHoldInput): Pro
       case 'FULL':
         throw BookingErrors.standingFull(outcome.available);
       case 'LIMIT':
-        throw BookingErrors.ticketLimit(schedule.maxTicketsPerBuyer, outcome.current);
+        throw BookingErrors.ticketLimit(schedule.maxTicketsPerBuyer, outcome.current + elsewhere);
       case 'LIMITED':
         throw Errors.rateLimited(1);
       default:

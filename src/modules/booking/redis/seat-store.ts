@@ -289,6 +289,20 @@ export class SeatStore {
     return n < 0 ? null : n;
   }
 
+  /**
+   * Tickets the user holds right now (live holds, also those inside an unpaid order) on these schedules:
+   * the hold script sees only its own schedule's, so placeHold subtracts the other nights' from
+   * maxTicketsPerBuyer. A schedule not loaded counts 0 (its holds lapse or reload with it).
+   */
+  async liveHeldCount(scheduleIds: readonly string[], userId: string, nowMs = Date.now()): Promise<number> {
+    const lists = await Promise.all(
+      scheduleIds.map((id) => this.#redis.zrangebyscore(userKey(id, userId), `(${nowMs}`, '+inf')),
+    );
+    let n = 0;
+    for (const members of lists) for (const m of members) n += Number(m.slice(m.lastIndexOf('|') + 1)) || 0;
+    return n;
+  }
+
   /** Best effort: the user's paid count for another schedule of the same performance. */
   async setPaidCount(scheduleId: string, userId: string, count: number): Promise<void> {
     const k = seatKeys(scheduleId);
