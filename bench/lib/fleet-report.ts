@@ -66,14 +66,15 @@ function stepDetail(s: FleetStep): string[] {
     `Held **${n0(s.held)}** streams of ${n0(s.waiters)} (failed ${n0(s.failed)}${Object.keys(s.failures).length > 0 ? ` ${JSON.stringify(s.failures)}` : ''}); ` +
       `${n0(s.positionEventsPerSecond)} position events/s delivered while admitting; ${n0(s.admittedEvents)} \`admitted\` events, ` +
       `admission → client p50 ${n0(s.admitDelayMs?.p50)} ms, p99 ${n0(s.admitDelayMs?.p99)} ms, max ${n0(s.admitDelayMs?.max)} ms; ` +
-      `closed by the server: **${n0(s.closedByServer)}**.`,
+      `closed by the server: **${n0(s.closedByServer)}**. The generators' own event-loop delay meanwhile ` +
+      `(p99 of each second): median ${n0(s.generatorLoopP99Ms?.median)} ms, worst ${n0(s.generatorLoopP99Ms?.max)} ms (a late read adds to the delay).`,
     '',
-    '| process | streams | open files | RSS | CPU paused | CPU flowing | round paused | round flowing |',
-    '|---|---:|---:|---:|---:|---:|---:|---:|',
+    '| process | streams | open files | RSS | CPU paused | CPU flowing | round paused | round flowing | event-loop delay p99 |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|---:|',
   ];
   for (const p of s.processes) {
     L.push(
-      `| ${p.name} | ${n0(p.streams)} | ${n0(p.fds)} | ${n0(p.rssMiB)} MiB | ${n0(p.cpuPausedPercent)} % | ${n0(p.cpuFlowingPercent)} % | ${n0(p.roundPausedMs)} ms | ${n0(p.roundFlowingMs)} ms |`,
+      `| ${p.name} | ${n0(p.streams)} | ${n0(p.fds)} | ${n0(p.rssMiB)} MiB | ${n0(p.cpuPausedPercent)} % | ${n0(p.cpuFlowingPercent)} % | ${n0(p.roundPausedMs)} ms | ${n0(p.roundFlowingMs)} ms | ${n0(p.loopLagP99Ms)} ms |`,
     );
   }
   L.push('');

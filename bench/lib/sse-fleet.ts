@@ -23,6 +23,8 @@ export interface FleetProcess {
   cpuFlowingPercent: number;
   roundPausedMs: number | null;
   roundFlowingMs: number | null;
+  /** prom-client's event-loop delay p99 at the end of the flowing window (ms) */
+  loopLagP99Ms: number;
 }
 
 export interface FleetStep {
@@ -43,6 +45,8 @@ export interface FleetStep {
   positionEventsPerSecond: number;
   admittedEvents: number;
   admitDelayMs: { p50: number; p99: number; max: number } | null;
+  /** the generators' own event-loop delay while admission flowed: the median and the worst 1 s p99 (ms) */
+  generatorLoopP99Ms: { median: number; max: number };
   closedByServer: number;
   failed: number;
   failures: Record<string, number>;
@@ -71,12 +75,15 @@ interface ChildStatus {
   delays: number[];
   joinMs: number;
   openMs: number;
+  loopP99Ms: number;
 }
 
 class Generator {
   readonly child: ChildProcess;
   last: ChildStatus | null = null;
   delays: number[] = [];
+  /** the child's event-loop delay p99 (ms) of each second, while admission flows */
+  loopP99: number[] = [];
   #buf = '';
   #waiters: (() => void)[] = [];
 
@@ -95,6 +102,7 @@ class Generator {
         const s = JSON.parse(l) as ChildStatus;
         this.last = s;
         this.delays.push(...s.delays);
+        this.loopP99.push(s.loopP99Ms);
         if (s.done) for (const w of this.#waiters.splice(0)) w();
       }
     });
@@ -236,7 +244,10 @@ export async function sseFleet(options: {
       const positions = () => sum(generators.map((g) => g.last?.events.position ?? 0));
       const admitted = () => sum(generators.map((g) => g.last?.events.admitted ?? 0));
       const genCpu = () => cpuSum(generators.map((g) => (g.child.pid ? procStats(g.child.pid) : null)));
-      for (const g of generators) g.delays = [];
+      for (const g of generators) {
+        g.delays = [];
+        g.loopP99 = [];
+      }
       const ev0 = positions();
       const adm0 = admitted();
       const gen0 = genCpu();
@@ -263,6 +274,7 @@ export async function sseFleet(options: {
           cpuFlowingPercent: cpuPercent(flowA[i]?.cpuSeconds ?? 0, flowB[i]?.cpuSeconds ?? 0, flowSeconds),
           roundPausedMs: roundMs(mIdleA[i], mIdleB[i]),
           roundFlowingMs: roundMs(mIdleB[i], mFlowB[i]),
+          loopLagP99Ms: (mFlowB[i]?.loopLagP99 ?? 0) * 1000,
         }),
       );
       const held = sum(processes.map((p) => p.streams));
@@ -290,6 +302,10 @@ export async function sseFleet(options: {
                 p99: quantile(delays, 0.99),
                 max: delays[delays.length - 1] ?? 0,
               },
+        generatorLoopP99Ms: (() => {
+          const l = generators.flatMap((g) => g.loopP99).sort((a, b) => a - b);
+          return { median: quantile(l, 0.5), max: l[l.length - 1] ?? 0 };
+        })(),
         closedByServer: sum(statuses.map((s) => s?.closedByServer ?? 0)),
         failed: sum(statuses.map((s) => s?.failed ?? 0)),
         failures: mergeCounts(statuses.map((s) => s?.failures ?? {})),

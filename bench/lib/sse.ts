@@ -40,7 +40,9 @@ interface ChildStatus {
 }
 
 /** The hub's round histogram (sum, count) and open streams, from an api's /metrics. */
-export async function scrape(api: string): Promise<{ sum: number; count: number; conns: number }> {
+export async function scrape(
+  api: string,
+): Promise<{ sum: number; count: number; conns: number; loopLagP99: number }> {
   const text = await (await fetch(`${api}/metrics`)).text();
   const val = (name: string) =>
     Number(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)$`, 'm').exec(text)?.[1] ?? 0);
@@ -48,6 +50,7 @@ export async function scrape(api: string): Promise<{ sum: number; count: number;
     sum: val('queue_stream_round_seconds_sum'),
     count: val('queue_stream_round_seconds_count'),
     conns: val('queue_stream_connections'),
+    loopLagP99: val('nodejs_eventloop_lag_p99_seconds'),
   };
 }
 
