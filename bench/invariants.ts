@@ -37,8 +37,7 @@ export interface InvariantOptions {
   issued202?: Record<string, string[]>;
   /** The most admitted users seen at once per schedule (sampled by the scenario). */
   maxActiveSeen?: Record<string, number>;
-  readKafka?: boolean;
-  /** Longest the Kafka read may take (default 45 s); it ends earlier once nothing new came for 2.5 s. */
+  /** Longest the Kafka read may take (default 120 s); it ends earlier once nothing new came for 2.5 s. */
   kafkaReadMaxMs?: number;
 }
 
@@ -93,9 +92,12 @@ export async function checkInvariants(o: InvariantOptions): Promise<InvariantRep
     const settledAfterMs = Date.now() - started;
     const q = async <T extends pg.QueryResultRow>(sql: string, params?: unknown[]) =>
       (await pool.query<T>(sql, params)).rows;
-    let kafka: KafkaSnapshot | null = null;
-    if (o.readKafka !== false)
-      kafka = await readTopics(o.kafkaBrokers, o.topicPrefix, 2500, o.kafkaReadMaxMs).catch(() => null);
+    const kafka: KafkaSnapshot | null = await readTopics(
+      o.kafkaBrokers,
+      o.topicPrefix,
+      2500,
+      o.kafkaReadMaxMs ?? 120_000,
+    ).catch(() => null);
     const c = new Checks();
     c.warn(
       'settle',

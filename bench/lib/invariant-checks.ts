@@ -329,10 +329,17 @@ export async function outboxChecks(q: Q, kafka: KafkaSnapshot | null, c: Checks)
     select count(*) filter (where published_at is null) as pending,
            count(*) filter (where published_at is not null) as published from outbox`);
   c.warn('kafka', 'outbox rows not yet published', n(o?.pending), n(o?.pending) === 0);
+  // an unread or cut-short read proves nothing about lost events: it fails the run instead of passing it
   if (kafka === null) {
-    c.warn('kafka', 'Kafka read', 'not read', false);
+    c.must('kafka', 'Kafka read', 'failed', false);
     return;
   }
+  c.must(
+    'kafka',
+    'Kafka read to the end',
+    kafka.complete ? 'yes' : 'stopped at the time limit',
+    kafka.complete,
+  );
   const seen = new Map<string, number>();
   const byType = new Map<string, number>();
   for (const e of kafka.events) {
@@ -364,12 +371,7 @@ export async function outboxChecks(q: Q, kafka: KafkaSnapshot | null, c: Checks)
   );
   c.info('kafka', 'by topic:type', [...byType].map(([k, v]) => `${k}=${v}`).join(', ') || '-');
   c.info('kafka', 'event ids delivered more than once (consumers dedupe)', dupes);
-  c.zero(
-    'kafka',
-    'outbox rows marked published but absent from Kafka',
-    kafka.complete ? lost : 0,
-    lostDetail || undefined,
-  );
+  c.zero('kafka', 'outbox rows marked published but absent from Kafka', lost, lostDetail || undefined);
   c.zero('kafka', 'malformed messages', kafka.malformed);
 }
 
