@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { type Kysely, type RawBuilder, sql } from 'kysely';
+import { CompiledQuery, type Kysely } from 'kysely';
 import type { PlatformTables } from '../../platform/db.ts';
 import { TOPICS } from '../../platform/kafka.ts';
 import type { Logger } from '../../platform/logger.ts';
@@ -81,7 +81,7 @@ export class HoldJournal {
   async #commit(batch: Pending[]): Promise<void> {
     this.#batchSize.observe(batch.length);
     try {
-      await statement(batch.map((p) => p.op)).execute(this.#db);
+      await this.#db.executeQuery(statement(batch.map((p) => p.op)));
       for (const p of batch) p.resolve();
       return;
     } catch (error) {
@@ -93,7 +93,7 @@ export class HoldJournal {
     }
     for (const p of batch) {
       try {
-        await statement([p.op]).execute(this.#db);
+        await this.#db.executeQuery(statement([p.op]));
         p.resolve();
       } catch (error) {
         p.reject(error);
@@ -120,58 +120,61 @@ const COLUMNS = [
   'created_at',
 ] as const;
 
-/** The whole batch as one statement (CTEs run on one snapshot, atomically). */
-function statement(ops: readonly JournalOp[]): RawBuilder<unknown> {
-  const parts: RawBuilder<unknown>[] = [];
-  const events: BookingEvent[] = [];
+/**
+ * The whole batch as one statement (CTEs run on one snapshot, atomically), built as text with one
+ * parameter list: a Kysely `sql` template compiled every batch cost ~1 µs per parameter (~30 a hold).
+ */
+function statement(ops: readonly JournalOp[]): CompiledQuery<unknown> {
+  const params: unknown[] = [];
+  const $ = (v: unknown): string => {
+    params.push(v);
+    return `$${params.length}`;
+  };
+  const parts: string[] = [];
+  const events: string[] = [];
   const ended = new Set<string>();
-  const inserts: NewHoldRow[] = [];
-  const ends: Extract<JournalOp, { kind: 'end' }>[] = [];
+  const inserts: string[] = [];
+  const ends: string[] = [];
   const extends_: Extract<JournalOp, { kind: 'extend' }>[] = [];
+  const event = (e: BookingEvent) =>
+    events.push(
+      `(${$(randomUUID())}::uuid, ${$(TOPICS.booking)}, ${$(e.scheduleId)}, ${$(shardOf(e.scheduleId))}::smallint, ${$(e.type)}, ${$(JSON.stringify(e.payload))}::jsonb)`,
+    );
   for (const op of ops) {
     if (op.kind === 'insert') {
-      inserts.push(op.row);
-      events.push(op.event);
+      const r = op.row;
+      inserts.push(
+        `(${$(r.id)}::uuid, ${$(r.schedule_id)}::uuid, ${$(r.performance_id)}::uuid, ${$(r.seller_id)}::uuid, ${$(r.user_id)}::uuid, ${$(r.kind)}, ${$(`{${(r.seat_ids ?? []).join(',')}}`)}::bigint[], ${$(r.section_id ?? null)}::uuid, ${$(r.quantity)}::int, ${$(r.fence)}::bigint, ${$(r.status ?? 'ACTIVE')}, ${$(r.expires_at)}::timestamptz, ${$(r.max_expires_at)}::timestamptz, ${$(r.admission_expires_at ?? null)}::timestamptz, ${$(r.created_at ?? new Date())}::timestamptz)`,
+      );
+      event(op.event);
     } else if (op.kind === 'end') {
-      ends.push(op);
+      ends.push(`(${$(op.holdId)}::uuid, ${$(op.status)}, ${$(op.at)}::timestamptz)`);
       ended.add(op.holdId);
-      events.push(op.event);
+      event(op.event);
     } else {
       extends_.push(op);
     }
   }
-  if (inserts.length > 0) {
-    const rows = inserts.map(
-      (r) =>
-        sql`(${r.id}::uuid, ${r.schedule_id}::uuid, ${r.performance_id}::uuid, ${r.seller_id}::uuid, ${r.user_id}::uuid,
-          ${r.kind}, ${`{${(r.seat_ids ?? []).join(',')}}`}::bigint[], ${r.section_id ?? null}::uuid, ${r.quantity}::int,
-          ${r.fence}::bigint, ${r.status ?? 'ACTIVE'}, ${r.expires_at}::timestamptz, ${r.max_expires_at}::timestamptz,
-          ${r.admission_expires_at ?? null}::timestamptz, ${r.created_at ?? new Date()}::timestamptz)`,
-    );
-    parts.push(sql`ins as (insert into holds (${sql.raw(COLUMNS.join(', '))}) values ${sql.join(rows)})`);
-  }
+  if (inserts.length > 0)
+    parts.push(`ins as (insert into holds (${COLUMNS.join(', ')}) values ${inserts.join(', ')})`);
   if (ends.length > 0) {
-    const rows = ends.map((e) => sql`(${e.holdId}::uuid, ${e.status}, ${e.at}::timestamptz)`);
-    parts.push(sql`ended as (update holds h set status = v.status, ended_at = v.at
-      from (values ${sql.join(rows)}) v(id, status, at) where h.id = v.id and h.status = 'ACTIVE')`);
+    parts.push(`ended as (update holds h set status = v.status, ended_at = v.at
+      from (values ${ends.join(', ')}) v(id, status, at) where h.id = v.id and h.status = 'ACTIVE')`);
   }
   // An extend and an end of one hold in one batch: the end wins (a row is updated once per statement).
-  const moved = extends_.filter((e) => !ended.has(e.holdId));
+  const moved = extends_
+    .filter((e) => !ended.has(e.holdId))
+    .map((e) => `(${$(e.holdId)}::uuid, ${$(e.expiresAt)}::timestamptz)`);
   if (moved.length > 0) {
-    const rows = moved.map((e) => sql`(${e.holdId}::uuid, ${e.expiresAt}::timestamptz)`);
-    parts.push(sql`moved as (update holds h set expires_at = v.expires_at
-      from (values ${sql.join(rows)}) v(id, expires_at) where h.id = v.id and h.status = 'ACTIVE')`);
+    parts.push(`moved as (update holds h set expires_at = v.expires_at
+      from (values ${moved.join(', ')}) v(id, expires_at) where h.id = v.id and h.status = 'ACTIVE')`);
   }
   if (events.length > 0) {
-    const rows = events.map(
-      (e) =>
-        sql`(${randomUUID()}::uuid, ${TOPICS.booking}, ${e.scheduleId}, ${shardOf(e.scheduleId)}::smallint, ${e.type}, ${JSON.stringify(e.payload)}::jsonb)`,
-    );
     parts.push(
-      sql`events as (insert into outbox (event_id, topic, key, shard, type, payload) values ${sql.join(rows)})`,
+      `events as (insert into outbox (event_id, topic, key, shard, type, payload) values ${events.join(', ')})`,
     );
   }
-  if (parts.length === 0) return sql`select 1`;
-  const notify = events.length > 0 ? sql`select pg_notify('outbox_new', '')` : sql`select 1`;
-  return sql`with ${sql.join(parts)} ${notify}`;
+  if (parts.length === 0) return CompiledQuery.raw('select 1');
+  const notify = events.length > 0 ? `select pg_notify('outbox_new', '')` : 'select 1';
+  return CompiledQuery.raw(`with ${parts.join(', ')} ${notify}`, params);
 }
