@@ -147,6 +147,7 @@ export function renderResults(r: Results): string {
     '',
     '```sh',
     'make bench          # ~5 min; BENCH_SKIP=sse,onsale or BENCH_DURATION=5 for a shorter run',
+    'BENCH_ONLY=fleet make bench   # only the multi-process SSE section (100,000 waiters), merged into these files',
     'make chaos          # fault runs, each followed by the invariant report',
     'make fuzz           # malformed input against every route of /docs/json',
     '```',
