@@ -3,14 +3,15 @@ SHELL := /bin/bash
 NODE_ENV_SH := . scripts/node.sh
 export HTTP_PORT ?= 8080
 
-.PHONY: up down status deps services kafka migrate test check lint typecheck boundaries unit bench chaos fuzz deploy-check web chromium
+.PHONY: up down status deps services kafka migrate test check lint typecheck boundaries unit bench bench-cluster chaos fuzz deploy-check web chromium
 
 up: deps services kafka migrate web ## install, start PostgreSQL/Redis/Kafka, migrate, start all roles
 	@bash scripts/app.sh start
 
-down: ## stop what `make up` started (app, Kafka); machine services are left alone
+down: ## stop what `make up` and `make test` started (app, Kafka, the tests' Redis Cluster); machine services are left alone
 	@bash scripts/app.sh stop
 	@bash scripts/kafka/down.sh
+	@bash scripts/redis-cluster/down.sh
 
 status:
 	@bash scripts/app.sh status
@@ -66,7 +67,6 @@ bench: deps services kafka ## hot paths vs hello-world and naive designs, SSE wa
 chaos: deps services kafka ## fault runs on loopback (worker/relay/admitter kills, slow provider, Redis restart and data loss, PostgreSQL cut) → bench/CHAOS.md
 	@$(NODE_ENV_SH) && node bench/chaos.ts
 
-.PHONY: bench-cluster
 bench-cluster: deps services ## scale-out: api ×3, admitter ×2 on a 3-master Redis Cluster and 3 Kafka brokers (loopback; ~10 min) → bench/CLUSTER.md
 	@$(NODE_ENV_SH) && ulimit -n $$(ulimit -Hn) && node bench/cluster.ts
 
