@@ -131,15 +131,8 @@ for a = 2, #ARGV, 3 do
   if not r then
     local freed = {}
     if h[2] == 'S' then
-      local prefix = holdId .. '|'
-      for seat in string.gmatch(h[3], '[^,]+') do
-        local v = redis.call('HGET', seats, seat)
-        if v and string.sub(v, 1, #prefix) == prefix then
-          redis.call('HDEL', seats, seat)
-          freed[#freed + 1] = seat
-          freedAll[#freedAll + 1] = seat
-        end
-      end
+      freeOwnSeats(seats, holdId, h[3], freed)
+      for _, seat in ipairs(freed) do freedAll[#freedAll + 1] = seat end
     elseif redis.call('ZREM', stz, holdId .. '|' .. h[4] .. '|' .. h[5]) == 1 then
       redis.call('HINCRBY', st, h[4] .. ':h', -tonumber(h[5]))
       redis.call('PUBLISH', chan(m), 'T|' .. h[4] .. '|')

@@ -24,6 +24,18 @@ local function keep(key, at)
   if t == -1 or (t >= 0 and t < at) then redis.call('PEXPIREAT', key, at) end
 end
 local function chan(m) return string.sub(m, 1, -2) .. 'ch' end
+-- Frees the seats of csv that still carry this hold id (fencing: a seat re-held by someone else after a
+-- lapse stays theirs), appending each freed seat to the list 'freed'.
+local function freeOwnSeats(seats, holdId, csv, freed)
+  local prefix = holdId .. '|'
+  for seat in string.gmatch(csv, '[^,]+') do
+    local v = redis.call('HGET', seats, seat)
+    if v and string.sub(v, 1, #prefix) == prefix then
+      redis.call('HDEL', seats, seat)
+      freed[#freed + 1] = seat
+    end
+  end
+end
 -- The per-address limit of the request path (RATE_LIMIT_IP_PER_SECOND), counted here rather than by a
 -- separate Redis call per request: key = this schedule's hash of the current 1 s window ("rl:<window>"),
 -- field = address. Per address and schedule. ip '' (background callers) counts nothing.
@@ -101,14 +113,7 @@ elseif mode == 'EXPIRE' then
 end
 local freed = {}
 if h[2] == 'S' then
-  local prefix = holdId .. '|'
-  for seat in string.gmatch(h[3], '[^,]+') do
-    local v = redis.call('HGET', seats, seat)
-    if v and string.sub(v, 1, #prefix) == prefix then
-      redis.call('HDEL', seats, seat)
-      freed[#freed + 1] = seat
-    end
-  end
+  freeOwnSeats(seats, holdId, h[3], freed)
   if #freed > 0 then redis.call('PUBLISH', chan(m), 'A|' .. table.concat(freed, ',')) end
 else
   if redis.call('ZREM', stz, holdId .. '|' .. h[4] .. '|' .. h[5]) == 1 then
