@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Admitter } from '../../src/modules/queue/index.ts';
 import { startTestApp, type TestApp } from '../support/harness.ts';
+import { type Block, eventsOf, readStream } from './sse-reader.ts';
 import { accounts, createSale, join, me, onlyOwn, patchQueue, queuePath, waitFor } from './support.ts';
 
 /**
@@ -29,45 +30,6 @@ afterAll(async () => {
   await t.close();
 });
 
-interface Block {
-  id?: string;
-  event?: string;
-  data?: string;
-  retry?: string;
-}
-
-/** Reads an event stream to its end, keeping every block (events and bare `retry:` fields) in order. */
-function read(url: string, headers: Record<string, string> = {}) {
-  const blocks: Block[] = [];
-  let outcome: 'open' | 'ended' | 'error' = 'open';
-  const done = (async () => {
-    const res = await fetch(url, { headers });
-    if (res.status !== 200 || res.body === null) throw new Error(`stream answered ${res.status}`);
-    const decoder = new TextDecoder();
-    let buffer = '';
-    try {
-      for await (const chunk of res.body) {
-        buffer += decoder.decode(chunk, { stream: true });
-        for (let cut = buffer.indexOf('\n\n'); cut >= 0; cut = buffer.indexOf('\n\n')) {
-          const block: Block = {};
-          for (const line of buffer.slice(0, cut).split('\n')) {
-            const at = line.indexOf(': ');
-            const field = line.slice(0, at) as keyof Block;
-            if (at > 0 && ['id', 'event', 'data', 'retry'].includes(field)) block[field] = line.slice(at + 2);
-          }
-          buffer = buffer.slice(cut + 2);
-          if (Object.keys(block).length > 0) blocks.push(block);
-        }
-      }
-      outcome = buffer === '' ? 'ended' : 'error';
-    } catch {
-      outcome = 'error';
-    }
-  })();
-  return { blocks, done, outcome: () => outcome };
-}
-
-const events = (blocks: Block[], name: string) => blocks.filter((b) => b.event === name);
 const lastId = (blocks: Block[]) => Number([...blocks].reverse().find((b) => b.id !== undefined)?.id);
 
 describe('SSE drain on shutdown', () => {
@@ -106,14 +68,14 @@ describe('SSE drain on shutdown', () => {
 
     const streamUrl = (b: string, token: string) =>
       `${b}${queuePath(sale.scheduleId)}/stream?access_token=${encodeURIComponent(token)}`;
-    const first = buyers.map((b) => read(streamUrl(base, b.accessToken)));
-    const seats = read(`${base}/api/v1/schedules/${sale.scheduleId}/seats/stream`);
+    const first = buyers.map((b) => readStream(streamUrl(base, b.accessToken)));
+    const seats = readStream(`${base}/api/v1/schedules/${sale.scheduleId}/seats/stream`);
     await waitFor('a position event on every stream', async () =>
-      first.every((s) => events(s.blocks, 'position').length > 0),
+      first.every((s) => eventsOf(s.blocks, 'position').length > 0),
     );
-    await waitFor('the seat snapshot', async () => events(seats.blocks, 'snapshot').length > 0);
+    await waitFor('the seat snapshot', async () => eventsOf(seats.blocks, 'snapshot').length > 0);
     const positions = first.map((s) =>
-      Number(JSON.parse(events(s.blocks, 'position')[0]?.data ?? '{}').position),
+      Number(JSON.parse(eventsOf(s.blocks, 'position')[0]?.data ?? '{}').position),
     );
     expect(positions).toEqual([1, 2, 3, 4]);
 
@@ -148,17 +110,19 @@ describe('SSE drain on shutdown', () => {
     // it also keeps the polls above and the reconnect apart under the per-account limit).
     await new Promise((r) => setTimeout(r, Math.min(...hints)));
     const second = buyers.map((b, i) =>
-      read(streamUrl(t.baseUrl, b.accessToken), { 'last-event-id': String(lastId(first[i]?.blocks ?? [])) }),
+      readStream(streamUrl(t.baseUrl, b.accessToken), {
+        'last-event-id': String(lastId(first[i]?.blocks ?? [])),
+      }),
     );
     await waitFor('the current state on every resumed stream', async () =>
-      second.every((s) => events(s.blocks, 'position').length + events(s.blocks, 'admitted').length > 0),
+      second.every((s) => eventsOf(s.blocks, 'position').length + eventsOf(s.blocks, 'admitted').length > 0),
     );
-    const got = events(second[0]?.blocks ?? [], 'admitted')[0];
+    const got = eventsOf(second[0]?.blocks ?? [], 'admitted')[0];
     expect(JSON.parse(got?.data ?? '{}')).toMatchObject({ expiresAt: admitted.expiresAt });
     second.forEach((s, i) => {
       const firstId = Number(s.blocks.find((b) => b.id !== undefined)?.id);
       expect(firstId).toBe(lastId(first[i]?.blocks ?? []) + 1);
-      for (const p of events(s.blocks, 'position')) {
+      for (const p of eventsOf(s.blocks, 'position')) {
         expect(JSON.parse(p.data ?? '{}').position).toBeLessThanOrEqual(positions[i] ?? 0);
       }
     });

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { api, startTestApp, type TestApp } from '../support/harness.ts';
+import { eventsOf, readStream } from './sse-reader.ts';
 import { accounts, createSale, join, patchQueue, queuePath, waitFor } from './support.ts';
 
 /**
@@ -14,32 +15,6 @@ afterAll(async () => {
   await t.close();
 });
 
-/** Collects `event: …` / `data: …` pairs of one stream. */
-function collect(url: string) {
-  const controller = new AbortController();
-  const seen: { event: string; data: string }[] = [];
-  void (async () => {
-    const res = await fetch(url, { signal: controller.signal });
-    if (res.body === null) return;
-    const decoder = new TextDecoder();
-    let buffer = '';
-    try {
-      for await (const chunk of res.body) {
-        buffer += decoder.decode(chunk, { stream: true });
-        for (let cut = buffer.indexOf('\n\n'); cut >= 0; cut = buffer.indexOf('\n\n')) {
-          const block = buffer.slice(0, cut);
-          buffer = buffer.slice(cut + 2);
-          const event = /^event: (.*)$/m.exec(block)?.[1];
-          if (event !== undefined) seen.push({ event, data: /^data: (.*)$/m.exec(block)?.[1] ?? '' });
-        }
-      }
-    } catch {
-      // aborted
-    }
-  })();
-  return { seen, close: () => controller.abort() };
-}
-
 describe('queue stream on a quiet queue', () => {
   it('still moves the waiters behind a leaver and tells the leaver', async () => {
     const buyers = await accounts(t, 3);
@@ -49,15 +24,15 @@ describe('queue stream on a quiet queue', () => {
     );
     for (const b of buyers) expect((await join(t, sale.scheduleId, b.accessToken)).status).toBe(202);
     const streams = buyers.map((b) =>
-      collect(
+      readStream(
         `${t.baseUrl}${queuePath(sale.scheduleId)}/stream?access_token=${encodeURIComponent(b.accessToken)}`,
       ),
     );
     try {
       const positions = (i: number) =>
-        (streams[i]?.seen ?? [])
-          .filter((e) => e.event === 'position')
-          .map((e) => (JSON.parse(e.data) as { position: number }).position);
+        eventsOf(streams[i]?.blocks ?? [], 'position').map(
+          (e) => (JSON.parse(e.data ?? '{}') as { position: number }).position,
+        );
       await waitFor('first positions', async () => [0, 1, 2].every((i) => positions(i).length > 0));
       // a few rounds with nothing moving: the waiters are no longer read every round
       await new Promise((r) => setTimeout(r, 3500));
@@ -73,7 +48,7 @@ describe('queue stream on a quiet queue', () => {
         5000,
       );
       await waitFor('the leaver to be told', async () =>
-        (streams[0]?.seen ?? []).some((e) => e.event === 'closed' && e.data.includes('LEFT')),
+        eventsOf(streams[0]?.blocks ?? [], 'closed').some((e) => e.data?.includes('LEFT')),
       );
     } finally {
       for (const s of streams) s.close();
