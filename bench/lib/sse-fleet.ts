@@ -7,7 +7,7 @@
  * streams closed by the server, and the admission → `admitted` event delay seen by the clients.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Runtime } from '../../src/platform/runtime.ts';
 import { type BenchUser, bulkUsers, createShow, ok, writeUsers } from './fixtures.ts';
@@ -183,6 +183,7 @@ export async function sseFleet(options: {
     (_, i) => new RoleProcess(`fleet-api-${i + 1}`, 'api', base + i, env, stack.outDir),
   );
   const generators: Generator[] = [];
+  const usersFiles: string[] = [];
   try {
     log(`starting ${apis.length} api processes`);
     // six processes starting at once on a busy machine may take longer than start()'s 60 s
@@ -193,12 +194,14 @@ export async function sseFleet(options: {
     const G = options.generators;
     for (let g = 0; g < G; g++) {
       const mine = buyers.filter((_, i) => i % G === g).map((b) => ({ t: b.token }));
+      const usersFile = writeUsers(stack, `fleet-users-${g}`, mine);
+      usersFiles.push(usersFile);
       generators.push(
         new Generator(
           JSON.stringify({
             apis: apis.map((p) => p.url),
             queuePath,
-            usersFile: writeUsers(stack, `fleet-users-${g}`, mine),
+            usersFile,
             parallel: 64,
             ttlMs: ttlSeconds * 1000,
           }),
@@ -315,6 +318,7 @@ export async function sseFleet(options: {
   } finally {
     await Promise.all(generators.map((g) => g.stop()));
     await Promise.all(apis.map((p) => p.stop('SIGTERM', 10_000)));
+    for (const f of usersFiles) rmSync(f, { force: true }); // 100,000 live tokens
   }
 }
 
