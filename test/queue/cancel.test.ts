@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startConsumers } from '../../src/platform/outbox/consumer-runner.ts';
 import { startRelay } from '../../src/platform/outbox/relay.ts';
 import { api, startTestApp, type TestApp } from '../support/harness.ts';
-import { accounts, createSale, join, me, waitFor } from './support.ts';
+import { accounts, createSale, join, me, patchQueue, waitFor } from './support.ts';
 
 let t: TestApp;
 beforeAll(async () => {
@@ -13,6 +13,9 @@ afterAll(async () => t.close());
 describe('catalog events', () => {
   it('closes the queue when the performance is cancelled (outbox → Kafka → queue consumer)', async () => {
     const sale = await createSale(t);
+    // admitters of other test files run on this database: keep this queue still, so the buyers are
+    // waiters when it closes (an admitted buyer keeps seeing ADMITTED until the admission lapses)
+    await patchQueue(t, sale.scheduleId, sale.seller.accessToken, { paused: true });
     const buyers = await accounts(t, 3);
     for (const b of buyers) expect((await join(t, sale.scheduleId, b.accessToken)).status).toBe(202);
     const stopRelay = startRelay(t.rt, { claimIntervalMs: 500 });
