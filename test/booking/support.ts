@@ -6,6 +6,8 @@ import { api, type JsonResponse, startTestApp, type TestApp } from '../support/h
 
 const HOUR = 3600_000;
 let counter = 0;
+/** Schedules created by createSale in this file (its admitter leads only these). */
+const ownSchedules = new Set<string>();
 
 export interface BookingTestApp extends TestApp {
   admitter: Admitter;
@@ -20,7 +22,9 @@ export async function startBookingApp(env: Record<string, string> = {}): Promise
     DATABASE_POOL_MAX: '8',
     ...env,
   });
-  const admitter = t.modules.queue.createAdmitter({ discoverMs: 100 });
+  // Only the sales this file created: test files share the run's database, and an admitter taking
+  // every live queue would admit other files' waiters and take the leases their tests hold by hand.
+  const admitter = t.modules.queue.createAdmitter({ discoverMs: 100, accept: (id) => ownSchedules.has(id) });
   admitter.start();
   return {
     ...t,
@@ -109,6 +113,7 @@ export async function createSale(
   expect(perf.status, JSON.stringify(perf.body)).toBe(201);
   const scheduleId = perf.body.schedules[0]?.id;
   if (scheduleId === undefined) throw new Error('no schedule');
+  ownSchedules.add(scheduleId);
   const map = await seatMap(t, scheduleId);
   return { seller, performanceId: perf.body.id, scheduleId, seats: map.seats, standing: map.standing };
 }

@@ -27,14 +27,18 @@ describe('catalog events', () => {
       });
       expect(cancel.status).toBe(202);
       for (const b of buyers) {
+        let last: unknown;
         const closed = await waitFor(
           'the queue to close',
           async () => {
             const r = await me(t, sale.scheduleId, b.accessToken);
+            if (r.status === 200) last = r.body;
             return r.body.state === 'CLOSED' ? r.body : null;
           },
           30_000,
-        );
+        ).catch((err: Error) => {
+          throw new Error(`${err.message}; last answer ${JSON.stringify(last)}`);
+        });
         expect(closed.closedReason).toBe('CANCELLED');
       }
       const [late] = await accounts(t, 1);

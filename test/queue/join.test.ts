@@ -172,11 +172,14 @@ describe('joining the waiting room', () => {
     try {
       const sale = await createSale(small);
       const buyers = await accounts(small, 80);
+      const started = Date.now();
       const polls = await Promise.all(buyers.map((b) => me(small, sale.scheduleId, b.accessToken)));
+      // a loaded machine may spread the 80 requests over more than two 1 s windows: 30 per window touched
+      const windows = Math.floor((Date.now() - started) / 1000) + 2;
       const ok = polls.filter((p) => p.status === 200).length;
       const limited = polls.filter((p) => p.status === 429);
       expect(ok).toBeGreaterThanOrEqual(30);
-      expect(ok).toBeLessThanOrEqual(60); // at most two 1 s windows' worth
+      expect(ok).toBeLessThanOrEqual(30 * windows);
       expect(limited.length).toBeGreaterThan(0);
       expect(limited[0]?.headers.get('retry-after')).toBe('1');
     } finally {
