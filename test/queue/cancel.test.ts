@@ -11,13 +11,34 @@ beforeAll(async () => {
 afterAll(async () => t.close());
 
 describe('catalog events', () => {
-  it('closes the queue when the performance is cancelled (outbox → Kafka → queue consumer)', async () => {
-    const sale = await createSale(t);
-    // admitters of other test files run on this database: keep this queue still, so the buyers are
-    // waiters when it closes (an admitted buyer keeps seeing ADMITTED until the admission lapses)
-    await patchQueue(t, sale.scheduleId, sale.seller.accessToken, { paused: true });
+  it('closes the queue for waiters and admitted buyers when the performance is cancelled (outbox → Kafka → queue consumer)', async () => {
+    const sale = await createSale(t, {
+      queue: { admitPerSecond: 1, maxActive: 1, admissionTtlSeconds: 600 },
+    });
     const buyers = await accounts(t, 3);
-    for (const b of buyers) expect((await join(t, sale.scheduleId, b.accessToken)).status).toBe(202);
+    const [first] = buyers;
+    if (first === undefined) throw new Error('accounts');
+    // the first buyer is admitted (this file's own admitter, one slot), the others wait
+    const admitter = t.modules.queue.createAdmitter({
+      discoverMs: 100,
+      accept: (id) => id === sale.scheduleId,
+    });
+    admitter.start();
+    try {
+      expect((await join(t, sale.scheduleId, first.accessToken)).status).toBe(202);
+      await waitFor(
+        'the first buyer to be admitted',
+        async () => (await me(t, sale.scheduleId, first.accessToken)).body.state === 'ADMITTED',
+        10_000,
+      );
+      await patchQueue(t, sale.scheduleId, sale.seller.accessToken, { paused: true });
+    } finally {
+      await admitter.stop();
+    }
+    for (const b of buyers.slice(1)) {
+      const joined = await join(t, sale.scheduleId, b.accessToken);
+      expect(joined.body).toMatchObject({ state: 'WAITING' });
+    }
     const stopRelay = startRelay(t.rt, { claimIntervalMs: 500 });
     const stopConsumers = startConsumers(t.rt, t.modules.queue.consumers());
     try {
@@ -26,6 +47,7 @@ describe('catalog events', () => {
         body: { reason: 'artist ill' },
       });
       expect(cancel.status).toBe(202);
+      // waiters and the admitted buyer alike: a cancelled show ends every admission
       for (const b of buyers) {
         let last: unknown;
         const closed = await waitFor(

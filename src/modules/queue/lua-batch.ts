@@ -94,7 +94,10 @@ local seq = false
 local waitCount = false
 local function joinOne(user)
   local state, t, pos, exp, tok, hadX = viewOne(user)
-  if state == 'ADMITTED' then return state .. ',' .. t .. ',,' .. exp .. ',' .. s(tok) .. ',0,' end
+  if state == 'ADMITTED' then
+    if endsAdmission(closed) then return 'CLOSED,' .. t .. ',,,,0,' end
+    return state .. ',' .. t .. ',,' .. exp .. ',' .. s(tok) .. ',0,'
+  end
   if state == 'WAITING' or state == 'PRE_QUEUE' then
     if closed then return 'CLOSED,' .. t .. ',,,,0,' end
     return state .. ',' .. t .. ',' .. s(pos) .. ',,,0,'
@@ -140,6 +143,7 @@ for i = 4, #ARGV, 2 do
   else
     local state, t, pos, exp, tok = viewOne(ARGV[i])
     if closed and (state == 'WAITING' or state == 'PRE_QUEUE' or state == 'NONE') then state = 'CLOSED' end
+    if state == 'ADMITTED' and endsAdmission(closed) then state, exp, tok = 'CLOSED', false, false end
     rows[#rows + 1] = state .. ',' .. s(t) .. ',' .. s(pos) .. ',' .. s(exp) .. ',' .. s(tok)
   end
 end

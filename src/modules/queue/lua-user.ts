@@ -42,6 +42,11 @@ local function closedReason(h, now)
   if now >= tonumber(h[4]) then return 'SALES_CLOSED' end
   return false
 end
+-- A cancelled show closes admitted buyers' view too (booking ends their holds and orders); after a sell-out
+-- or the end of sales, admitted buyers keep their admission to finish paying.
+local function endsAdmission(closed)
+  return closed == 'CANCELLED'
+end
 `;
 
 /**
@@ -54,7 +59,10 @@ end
 export const JOIN_FN = `
 local function joinOne(user, now, h, closed)
   local state, t, pos, exp, tok = view(user, now)
-  if state == 'ADMITTED' then return {state, t, false, exp, tok, closed, 0, false} end
+  if state == 'ADMITTED' then
+    if endsAdmission(closed) then return {'CLOSED', t, false, false, false, closed, 0, false} end
+    return {state, t, false, exp, tok, closed, 0, false}
+  end
   if state == 'WAITING' or state == 'PRE_QUEUE' then
     if closed then return {'CLOSED', t, false, false, false, closed, 0, false} end
     return {state, t, pos, false, false, false, 0, false}
@@ -122,7 +130,7 @@ for i = 1, #ARGV do
   else
     local state, t, pos, exp, tok = view(ARGV[i], now)
     local code = codes[state]
-    if closed and code <= 2 then code = 5 end
+    if closed and (code <= 2 or (code == 3 and endsAdmission(closed))) then code = 5 end
     rows[i] = code .. ',' .. s(pos) .. ',' .. s(exp) .. ',' .. s(tok)
   end
 end
