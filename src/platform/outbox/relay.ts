@@ -240,7 +240,9 @@ export function startRelay(rt: Runtime, options: RelayOptions = {}): RelayStop {
         if (stopped || w.lost) break;
         failures++;
         metrics.failures.inc({ shard: String(w.shard) });
-        log.error({ err, shard: w.shard, attempt: failures }, 'outbox batch failed; will retry');
+        // the Kafka client reports per-partition failures inside an AggregateError: name them
+        const causes = err instanceof AggregateError ? err.errors.map((e: unknown) => String(e)) : undefined;
+        log.error({ err, causes, shard: w.shard, attempt: failures }, 'outbox batch failed; will retry');
         await delay(backoffMs(failures, 10_000), undefined, { signal: halt.signal }).catch(() => undefined);
       }
     }
