@@ -81,6 +81,43 @@ describe('outbox relay', () => {
     }
   });
 
+  it('publishes a batch larger than the broker takes in one request (one key, 2.4 MB) in several requests', async () => {
+    const key = randomUUID();
+    const reader = await readTopic(rt, TEST_TOPIC, 'reader-big');
+    const stop = startRelay(rt, {
+      batchSize: 500,
+      maxRequestBytes: Number(process.env.RELAY_TEST_MAX_REQUEST ?? 512 * 1024),
+    });
+    try {
+      const filler = 'x'.repeat(8 * 1024);
+      const ids: string[] = [];
+      await rt.db.transaction().execute(async (trx) => {
+        for (let seq = 1; seq <= 300; seq++) {
+          const eventId = randomUUID();
+          ids.push(eventId);
+          await enqueueEvent(trx, {
+            topic: TEST_TOPIC,
+            key,
+            type: 'test.big',
+            payload: { seq, filler },
+            eventId,
+          });
+        }
+      });
+      await waitFor(
+        () => reader.messages.filter((m) => m.envelope.key === key).length >= ids.length,
+        30_000,
+        'all big events on Kafka',
+      );
+      const mine = reader.messages.filter((m) => m.envelope.key === key);
+      expect(mine.map((m) => m.envelope.eventId)).toEqual(ids);
+      await waitFor(async () => (await unpublishedCount(rt)) === 0, 10_000, 'all rows marked');
+    } finally {
+      await stop();
+      await reader.close();
+    }
+  });
+
   it('two relays split the shards, never publish a row twice, and one takes over when the other stops', async () => {
     const keys = Array.from({ length: 30 }, () => randomUUID());
     const publishedBy = new Map<string, string[]>();

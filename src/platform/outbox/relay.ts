@@ -19,6 +19,8 @@ export interface RelayOptions {
   instanceId?: string;
   /** Rows per Kafka transaction. */
   batchSize?: number;
+  /** Bytes of keys, values and headers per produce request within a batch's transaction (default 512 KiB). */
+  maxRequestBytes?: number;
   /** Poll fallback when no NOTIFY arrives. */
   pollIntervalMs?: number;
   /** How often unowned shards are re-tried (takeover time after another relay dies). */
@@ -90,6 +92,7 @@ export function startRelay(rt: Runtime, options: RelayOptions = {}): RelayStop {
   const pollMs = options.pollIntervalMs ?? 500;
   const claimMs = options.claimIntervalMs ?? 2_000;
   const kafkaTimeout = options.kafkaTimeoutMs ?? 30_000;
+  const maxRequestBytes = options.maxRequestBytes ?? 512 * 1024;
   const log = rt.logger.child({ component: 'outbox-relay', relay: instanceId });
   const metrics = {
     published: counterOnce(rt.metrics, 'outbox_published_total', 'Outbox events published to Kafka', [
@@ -187,7 +190,9 @@ export function startRelay(rt: Runtime, options: RelayOptions = {}): RelayStop {
       // was used before (a restarted relay, a takeover). Only the first transaction of a producer inits.
       const tx = await w.producer.beginTransaction({ producerId: -1n, producerEpoch: -1 });
       try {
-        await tx.send({ messages });
+        // one transaction, several produce requests: a whole batch on one key (one partition) can be
+        // larger than the broker's message.max.bytes (1 MiB by default), which it refuses every retry
+        for (const chunk of chunksByBytes(messages, maxRequestBytes)) await tx.send({ messages: chunk });
         await tx.commit();
       } catch (err) {
         await tx.abort().catch(() => undefined);
@@ -372,4 +377,27 @@ export function startRelay(rt: Runtime, options: RelayOptions = {}): RelayStop {
     instanceId,
     ownedShards: () => [...workers.entries()].filter(([, w]) => !w.lost).map(([s]) => s),
   });
+}
+
+type Produced = MessageToProduce<string, string, string, string>;
+
+/** Consecutive runs of messages whose keys, values and headers add up to at most `maxBytes` (at least one each). */
+export function chunksByBytes(messages: readonly Produced[], maxBytes: number): Produced[][] {
+  const chunks: Produced[][] = [];
+  let current: Produced[] = [];
+  let bytes = 0;
+  for (const m of messages) {
+    let size = Buffer.byteLength(m.value ?? '') + Buffer.byteLength(m.key ?? '');
+    for (const [k, v] of Object.entries(m.headers ?? {}))
+      size += Buffer.byteLength(k) + Buffer.byteLength(String(v));
+    if (current.length > 0 && bytes + size > maxBytes) {
+      chunks.push(current);
+      current = [];
+      bytes = 0;
+    }
+    current.push(m);
+    bytes += size;
+  }
+  if (current.length > 0) chunks.push(current);
+  return chunks;
 }
