@@ -92,6 +92,9 @@ export async function checkInvariants(o: InvariantOptions): Promise<InvariantRep
     const settledAfterMs = Date.now() - started;
     const q = async <T extends pg.QueryResultRow>(sql: string, params?: unknown[]) =>
       (await pool.query<T>(sql, params)).rows;
+    // rows published from here on may reach Kafka after the read below has finished: only those marked
+    // published before it starts must be found there
+    const readFrom = (await q<{ at: Date }>('select now() as at'))[0]?.at ?? new Date();
     const kafka: KafkaSnapshot | null = await readTopics(
       o.kafkaBrokers,
       o.topicPrefix,
@@ -110,7 +113,7 @@ export async function checkInvariants(o: InvariantOptions): Promise<InvariantRep
     await couponChecks(q, redis, kafka, c, o.issued202);
     await paymentChecks(q, c);
     await settlementChecks(q, c);
-    await outboxChecks(q, kafka, c);
+    await outboxChecks(q, kafka, c, readFrom);
     await queueChecks(q, redis, c, o.maxActiveSeen);
     return {
       checks: c.list,
