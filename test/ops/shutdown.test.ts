@@ -1,15 +1,14 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { createServer, type Socket, connect as tcpConnect } from 'node:net';
-import { fileURLToPath } from 'node:url';
+import { type Socket, connect as tcpConnect } from 'node:net';
 import { afterAll, describe, expect, it } from 'vitest';
+import { spawnApiProcess } from '../support/api-process.ts';
 
 /**
  * The real process (`node src/main.ts`, ROLES=api) on SIGTERM: readiness turns 503 while requests are
  * still served (SHUTDOWN_DRAIN_MS), then the listener closes, a request already in flight still gets
  * its answer, and the process exits 0.
  */
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const DRAIN_MS = 1500;
 
 let child: ChildProcess | undefined;
@@ -19,25 +18,8 @@ afterAll(() => {
 
 describe('graceful shutdown of the api process', () => {
   it('drains (readyz 503), finishes the in-flight request, then exits 0', async () => {
-    const port = await freePort();
-    const base = `http://127.0.0.1:${port}`;
-    const proc = spawn(process.execPath, ['src/main.ts', 'api'], {
-      cwd: ROOT,
-      env: {
-        ...process.env,
-        HTTP_HOST: '127.0.0.1',
-        HTTP_PORT: String(port),
-        SHUTDOWN_DRAIN_MS: String(DRAIN_MS),
-        LOG_LEVEL: 'info',
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const { proc, port, base, output, exited } = await spawnApiProcess(DRAIN_MS);
     child = proc;
-    const chunks: string[] = [];
-    const output = () => chunks.join('');
-    proc.stdout?.on('data', (d: Buffer) => chunks.push(d.toString()));
-    proc.stderr?.on('data', (d: Buffer) => chunks.push(d.toString()));
-    const exited = once(proc, 'exit') as Promise<[number | null, NodeJS.Signals | null]>;
 
     await waitFor(async () => (await status(`${base}/readyz`)) === 200, 45_000, output);
 
@@ -72,16 +54,6 @@ describe('graceful shutdown of the api process', () => {
     expect(output()).toContain('shutting down');
   });
 });
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const address = server.address();
-  server.close();
-  if (address === null || typeof address === 'string') throw new Error('no port');
-  return address.port;
-}
 
 async function status(url: string): Promise<number> {
   try {

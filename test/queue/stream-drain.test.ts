@@ -1,9 +1,7 @@
-import { type ChildProcess, spawn } from 'node:child_process';
-import { once } from 'node:events';
-import { createServer } from 'node:net';
-import { fileURLToPath } from 'node:url';
+import type { ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Admitter } from '../../src/modules/queue/index.ts';
+import { spawnApiProcess } from '../support/api-process.ts';
 import { startTestApp, type TestApp } from '../support/harness.ts';
 import { type Block, eventsOf, readStream } from './sse-reader.ts';
 import { accounts, createSale, join, me, onlyOwn, patchQueue, queuePath, waitFor } from './support.ts';
@@ -14,7 +12,6 @@ import { accounts, createSale, join, me, onlyOwn, patchQueue, queuePath, waitFor
  * exits 0 well before the forced exit; the clients then resume on a second api process with
  * Last-Event-ID: positions never rise, ids go on, an admission granted meanwhile is delivered.
  */
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
 let t: TestApp;
 let admitter: Admitter;
@@ -42,24 +39,8 @@ describe('SSE drain on shutdown', () => {
     expect((await patchQueue(t, sale.scheduleId, seller, { paused: true })).status).toBe(200);
     for (const b of buyers) expect((await join(t, sale.scheduleId, b.accessToken)).status).toBe(202);
 
-    const port = await freePort();
-    const base = `http://127.0.0.1:${port}`;
-    const proc = spawn(process.execPath, ['src/main.ts', 'api'], {
-      cwd: ROOT,
-      env: {
-        ...process.env,
-        HTTP_HOST: '127.0.0.1',
-        HTTP_PORT: String(port),
-        SHUTDOWN_DRAIN_MS: '300',
-        LOG_LEVEL: 'info',
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const { proc, base, output, exited } = await spawnApiProcess(300);
     child = proc;
-    const output: string[] = [];
-    proc.stdout?.on('data', (d: Buffer) => output.push(d.toString()));
-    proc.stderr?.on('data', (d: Buffer) => output.push(d.toString()));
-    const exited = once(proc, 'exit') as Promise<[number | null, NodeJS.Signals | null]>;
     await waitFor(
       'the api process',
       async () => (await fetch(`${base}/readyz`).catch(() => null))?.ok,
@@ -83,7 +64,7 @@ describe('SSE drain on shutdown', () => {
     proc.kill('SIGTERM');
     await Promise.all([...first.map((s) => s.done), seats.done]);
     const [code, signal] = await exited;
-    expect({ code, signal }, output.join('').slice(-3000)).toEqual({ code: 0, signal: null });
+    expect({ code, signal }, output().slice(-3000)).toEqual({ code: 0, signal: null });
     expect(Date.now() - signalled).toBeLessThan(10_000);
 
     const hints: number[] = [];
@@ -96,7 +77,7 @@ describe('SSE drain on shutdown', () => {
     }
     for (const h of hints) expect(h).toBeGreaterThanOrEqual(1000);
     expect(new Set(hints).size).toBeGreaterThan(1); // jittered, not one delay for all
-    expect(output.join('')).toContain('queue streams drained');
+    expect(output()).toContain('queue streams drained');
 
     // Meanwhile the first in line is admitted (the admitter runs elsewhere).
     expect((await patchQueue(t, sale.scheduleId, seller, { paused: false })).status).toBe(200);
@@ -128,13 +109,3 @@ describe('SSE drain on shutdown', () => {
     });
   });
 });
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const address = server.address();
-  server.close();
-  if (address === null || typeof address === 'string') throw new Error('no port');
-  return address.port;
-}
