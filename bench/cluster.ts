@@ -17,7 +17,7 @@ import { connect } from 'node:net';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
-import { checkInvariants, formatReport } from './invariants.ts';
+import { checkInvariants, formatReport, scenarioObservations } from './invariants.ts';
 import { leaderOf } from './lib/chaos-scenarios.ts';
 import { type ClusterResults, renderCluster } from './lib/cluster-report.ts';
 import { scaleOut } from './lib/cluster-throughput.ts';
@@ -188,12 +188,7 @@ try {
     topicPrefix: stack.topicPrefix,
     settleTimeoutMs: 90_000,
     kafkaReadMaxMs: 120_000,
-    ...(results.onsale === null
-      ? {}
-      : {
-          issued202: { [results.onsale.campaignId]: results.onsale.issued202 },
-          maxActiveSeen: { [results.onsale.scheduleId]: results.onsale.maxActiveSeen },
-        }),
+    ...scenarioObservations(results.onsale),
   });
   console.log(formatReport(results.invariants));
   failed = results.invariants.violations.length > 0;

@@ -22,6 +22,7 @@ import {
 } from './lib/invariant-checks.ts';
 import { type KafkaSnapshot, readTopics } from './lib/kafka-read.ts';
 import { type AnyRedis, benchRedis } from './lib/redis-client.ts';
+import type { OnSaleResult } from './scenario/onsale.ts';
 
 export interface InvariantOptions {
   databaseUrl: string;
@@ -71,6 +72,17 @@ async function pending(pool: pg.Pool, redis: AnyRedis): Promise<string[]> {
     if (granted > Number(c.stored)) out.push(`coupons(${c.id.slice(0, 8)})=${granted - Number(c.stored)}`);
   }
   return out;
+}
+
+/** What the on-sale scenario saw that the checker compares with the stores (nothing without a scenario). */
+export function scenarioObservations(
+  onsale: Pick<OnSaleResult, 'campaignId' | 'issued202' | 'scheduleId' | 'maxActiveSeen'> | null,
+): Pick<InvariantOptions, 'issued202' | 'maxActiveSeen'> {
+  if (onsale === null) return {};
+  return {
+    issued202: { [onsale.campaignId]: onsale.issued202 },
+    maxActiveSeen: { [onsale.scheduleId]: onsale.maxActiveSeen },
+  };
 }
 
 export async function checkInvariants(o: InvariantOptions): Promise<InvariantReport> {

@@ -16,7 +16,7 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import pg from 'pg';
-import { checkInvariants, formatReport } from './invariants.ts';
+import { checkInvariants, formatReport, scenarioObservations } from './invariants.ts';
 import { adminToken, benchRuntime, bulkUsers, writeUsers } from './lib/fixtures.ts';
 import { FLEET_END, FLEET_START, renderFleet } from './lib/fleet-report.ts';
 import { loadNow, machine } from './lib/machine.ts';
@@ -203,12 +203,7 @@ try {
     kafkaBrokers: (stack.env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(','),
     topicPrefix: stack.topicPrefix,
     settleTimeoutMs: 60_000,
-    ...(results.onsale === null
-      ? {}
-      : {
-          issued202: { [results.onsale.campaignId]: results.onsale.issued202 },
-          maxActiveSeen: { [results.onsale.scheduleId]: results.onsale.maxActiveSeen },
-        }),
+    ...scenarioObservations(results.onsale),
   });
   console.log(formatReport(results.invariants));
   failed = results.invariants.violations.length > 0;
